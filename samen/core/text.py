@@ -1,0 +1,41 @@
+"""Markdown that is safe to show: rendered with Python-Markdown, then cleaned by nh3 (Ammonia)."""
+
+import re
+
+import markdown as md
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "del",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+# Raw HTML is escaped before Markdown runs, so an author cannot smuggle in tags; nh3 then
+# removes anything Markdown itself produced that is not on the list (for example javascript: links).
+_RENDERER = md.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+
+
+def render_markdown(source: str) -> SafeString:
+    _RENDERER.reset()
+    escaped = (source or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    html = _RENDERER.convert(escaped)
+    # Headings inside user text start at h2: the page owns h1.
+    html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener ugc",
+    )
+    return mark_safe(clean)  # noqa: S308 - cleaned by nh3 just above
+
+
+_PHONE = re.compile(r"(?<![\w/])\+?\d[\d\s().-]{7,}\d")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def scrub_contacts(text: str, replacement: str = "[removed]") -> str:
+    """Remove phone numbers and e-mail addresses from text that will be published."""
+    return _PHONE.sub(replacement, _EMAIL.sub(replacement, text or ""))

@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.Model):
+    """A configured gateway: which kind (a key in the gateway registry), its settings and its health.
+
+    A permanent transport error switches the channel off and says why, so that silence is visible.
+    """
+
+    kind = models.CharField(_("gateway"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    secret = models.CharField(_("shared secret"), max_length=200, blank=True)
+    config = models.JSONField(_("settings"), default=dict, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.kind})"
+
+
+class InboundMessage(models.Model):
+    """Everything that arrives, stored raw before anything parses it, so nothing is lost.
+
+    `idempotency_key` is "<gateway>:<the gateway's own message id>"; a retried delivery finds the
+    row that is already there. The sender's contact is private: read it through messaging.access.
+    """
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        ROUTED = "routed", _("Routed")
+        FAILED = "failed", _("Could not be handled")
+        ANSWERED = "answered", _("Answered")
+
+    channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound")
+    gateway = models.CharField(_("gateway"), max_length=30)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    sender = models.CharField(_("from"), max_length=255)
+    recipient = models.CharField(_("to"), max_length=255, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    raw = models.TextField(_("raw payload"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
+    route = models.CharField(_("routed to"), max_length=100, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_messages"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["state", "-received_at"]), models.Index(fields=["sender", "-received_at"])]
+
+    def __str__(self):
+        return f"{self.gateway} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class OutboundMessage(models.Model):
+    """Everything Samen sends. Queued first, delivered by a task that claims the row."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound")
+    gateway = models.CharField(_("gateway"), max_length=30)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    to = models.CharField(_("to"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"))
+    html_body = models.TextField(blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound_messages"
+    )
+    in_reply_to = models.ForeignKey(
+        InboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.gateway} → {self.to}: {self.subject or self.body[:40]}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending an outbound message: how it went, and how long it took."""
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="delivery_attempts")
+    at = models.DateTimeField(default=timezone.now)
+    ok = models.BooleanField()
+    error = models.TextField(blank=True)
+    permanent = models.BooleanField(default=False)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from samen.api.api import api
+from samen.core import views as core_views
+from samen.initiatives import views as initiative_views
+
+urlpatterns = [
+    path("", initiative_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("people/", include("samen.people.urls")),
+    path("initiatives/", include("samen.initiatives.urls")),
+    path("contributions/", include("samen.impact.urls")),
+    path("tokens/", include("samen.api.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("reference/rows/", core_views.reference_rows, name="reference_rows"),
+]
+if settings.DEBUG or settings.MEDIA_URL.startswith("/"):
+    # Uploaded images are re-encoded and public; serving them from Django is fine at this scale
+    # and keeps `make run` to one process. Put a CDN or S3 in front for more.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "samen.core.views.not_found"
