@@ -26,7 +26,10 @@ class Contribution(models.Model):
         verbose_name=_("member"),
     )
     initiative = models.ForeignKey(
-        "initiatives.Initiative", on_delete=models.CASCADE, related_name="contributions", verbose_name=_("initiative")
+        "initiatives.Initiative",
+        on_delete=models.CASCADE,
+        related_name="contributions",
+        verbose_name=_("initiative"),
     )
     amount_minor = models.BigIntegerField(_("amount (minor units)"), default=0)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
@@ -47,9 +50,14 @@ class Contribution(models.Model):
                 condition=~models.Q(kind="money") | (models.Q(amount_minor__gt=0) & ~models.Q(currency="")),
                 name="money_has_amount_and_currency",
             ),
-            models.CheckConstraint(condition=~models.Q(kind="time") | models.Q(minutes__gt=0), name="time_has_minutes"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="time") | models.Q(minutes__gt=0), name="time_has_minutes"
+            ),
         ]
-        indexes = [models.Index(fields=["member", "-occurred_at"]), models.Index(fields=["initiative", "kind"])]
+        indexes = [
+            models.Index(fields=["member", "-occurred_at"]),
+            models.Index(fields=["initiative", "kind"]),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.initiative_id} ({self.source}:{self.source_ref})"

@@ -40,7 +40,9 @@ class InboundMessage(models.Model):
         FAILED = "failed", _("Could not be handled")
         ANSWERED = "answered", _("Answered")
 
-    channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound"
+    )
     gateway = models.CharField(_("gateway"), max_length=30)
     idempotency_key = models.CharField(max_length=255, unique=True)
     sender = models.CharField(_("from"), max_length=255)
@@ -53,7 +55,11 @@ class InboundMessage(models.Model):
     route = models.CharField(_("routed to"), max_length=100, blank=True)
     error = models.TextField(_("error"), blank=True)
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_messages"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -64,7 +70,10 @@ class InboundMessage(models.Model):
         verbose_name = _("inbound message")
         verbose_name_plural = _("inbound messages")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["state", "-received_at"]), models.Index(fields=["sender", "-received_at"])]
+        indexes = [
+            models.Index(fields=["state", "-received_at"]),
+            models.Index(fields=["sender", "-received_at"]),
+        ]
 
     def __str__(self):
         return f"{self.gateway} {self.received_at:%Y-%m-%d %H:%M}"
@@ -79,7 +88,9 @@ class OutboundMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound"
+    )
     gateway = models.CharField(_("gateway"), max_length=30)
     idempotency_key = models.CharField(max_length=255, unique=True)
     to = models.CharField(_("to"), max_length=255)
@@ -87,7 +98,11 @@ class OutboundMessage(models.Model):
     body = models.TextField(_("text"))
     html_body = models.TextField(blank=True)
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound_messages"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbound_messages",
     )
     in_reply_to = models.ForeignKey(
         InboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
@@ -123,3 +138,7 @@ class DeliveryAttempt(models.Model):
         ordering = ["-at"]
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
+
+    def __str__(self):
+        outcome = "ok" if self.ok else ("permanent error" if self.permanent else "error")
+        return f"{self.message_id} @ {self.at:%Y-%m-%d %H:%M:%S}: {outcome}"

@@ -1,0 +1,116 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from samen.messaging import router
+from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OutboundMessage
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "enabled", "disabled_reason", "created_at"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["name", "kind", "disabled_reason"]
+    readonly_fields = ["created_at"]
+    actions = ["enable_channels"]
+
+    @admin.action(description=_("Enable again (after fixing the cause)"))
+    def enable_channels(self, request, queryset):
+        count = queryset.filter(enabled=False).update(enabled=True, disabled_reason="")
+        self.message_user(
+            request,
+            ngettext("%(count)d channel enabled.", "%(count)d channels enabled.", count) % {"count": count},
+        )
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "gateway", "sender", "short_text", "state", "route", "owner"]
+    list_filter = ["state", "gateway", "channel"]
+    search_fields = ["sender", "recipient", "subject", "body", "idempotency_key"]
+    date_hierarchy = "received_at"
+    list_select_related = ["owner"]
+    raw_id_fields = ["member", "owner"]
+    # What arrived is evidence: it can be triaged (state, owner) but never rewritten.
+    readonly_fields = [
+        "channel",
+        "gateway",
+        "idempotency_key",
+        "sender",
+        "recipient",
+        "subject",
+        "body",
+        "raw",
+        "received_at",
+        "route",
+        "error",
+    ]
+    actions = ["route_again"]
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj):
+        text = obj.subject or obj.body
+        return text if len(text) <= 60 else f"{text[:59]}…"
+
+    @admin.action(description=_("Route again (new or failed messages)"))
+    def route_again(self, request, queryset):
+        routed = 0
+        for message in queryset.filter(state__in=[InboundMessage.State.NEW, InboundMessage.State.FAILED]):
+            if router.route(message):
+                routed += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d message routed.", "%(count)d messages routed.", routed) % {"count": routed},
+            messages.SUCCESS if routed else messages.WARNING,
+        )
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["at", "ok", "permanent", "duration_ms", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "gateway", "to", "subject", "state", "attempts", "sent_at"]
+    list_filter = ["state", "gateway", "channel"]
+    search_fields = ["to", "subject", "idempotency_key", "provider_id"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["member", "in_reply_to"]
+    readonly_fields = [
+        "idempotency_key",
+        "state",
+        "attempts",
+        "last_error",
+        "provider_id",
+        "created_at",
+        "sent_at",
+    ]
+    inlines = [DeliveryAttemptInline]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send again (failed or stuck messages)"))
+    def send_again(self, request, queryset):
+        from samen.messaging.tasks import deliver
+
+        pks = list(
+            queryset.filter(
+                state__in=[OutboundMessage.State.FAILED, OutboundMessage.State.SENDING]
+            ).values_list("pk", flat=True)
+        )
+        # attempts restarts so the retry budget applies afresh to the person's deliberate retry.
+        OutboundMessage.objects.filter(pk__in=pks).update(state=OutboundMessage.State.QUEUED, attempts=0)
+        for pk in pks:
+            transaction.on_commit(lambda pk=pk: deliver.enqueue(pk))
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued.", "%(count)d messages queued.", len(pks))
+            % {"count": len(pks)},
+        )

@@ -1,0 +1,121 @@
+"""Where inbound messages go. Feature apps plug in here; messaging never imports them.
+
+In its AppConfig.ready() a feature app registers
+- SMS keywords: `register_keyword("JOIN", handler)` — the first word of the text, any case;
+  the handler gets `(message, rest_of_text)`;
+- inbound routes: `register_route("reports.email", matcher, handler)` — `matcher(message)` says
+  whether the route wants the message, `handler(message)` handles it. Routes are tried in the
+  order they were registered, after keywords.
+
+A handler does its work and may queue replies through `samen.messaging.outbox`. Its return
+value is ignored. If it raises, the message is marked FAILED with the error and kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from samen.messaging.models import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+KeywordHandler = Callable[[InboundMessage, str], object]
+Matcher = Callable[[InboundMessage], bool]
+RouteHandler = Callable[[InboundMessage], object]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    matcher: Matcher
+    handler: RouteHandler
+
+
+_keywords: dict[str, KeywordHandler] = {}
+_routes: dict[str, Route] = {}  # dicts keep insertion order, which is the order routes are tried in
+
+
+def _normalise(keyword: str) -> str:
+    return keyword.strip().casefold()
+
+
+def register_keyword(keyword: str, handler: KeywordHandler) -> None:
+    """Send texts starting with `keyword` (any case) to `handler(message, rest)`.
+
+    Registering the same handler again is harmless (ready() can run more than once in tests);
+    two apps claiming one keyword is a configuration error and fails loudly at start-up.
+    """
+    key = _normalise(keyword)
+    if not key or any(ch.isspace() for ch in key):
+        raise ValueError(f"a keyword is one word, got {keyword!r}")
+    existing = _keywords.get(key)
+    if existing is not None and existing is not handler:
+        raise ValueError(f"keyword {keyword!r} is already registered")
+    _keywords[key] = handler
+
+
+def unregister_keyword(keyword: str) -> None:
+    _keywords.pop(_normalise(keyword), None)
+
+
+def register_route(name: str, matcher: Matcher, handler: RouteHandler) -> None:
+    existing = _routes.get(name)
+    if existing is not None and (existing.matcher is not matcher or existing.handler is not handler):
+        raise ValueError(f"route {name!r} is already registered")
+    _routes[name] = Route(name, matcher, handler)
+
+
+def unregister_route(name: str) -> None:
+    _routes.pop(name, None)
+
+
+def registered_keywords() -> list[str]:
+    return sorted(k.upper() for k in _keywords)
+
+
+def _find(message: InboundMessage) -> tuple[str, Callable[[], object]] | None:
+    first, _, rest = message.body.strip().partition(" ")
+    # Phones and people add punctuation ("Join!", "STOP."); ignore it at the end of the keyword.
+    handler = _keywords.get(_normalise(first).rstrip(".!?,;:"))
+    if handler is not None:
+        return f"keyword:{first.upper().rstrip('.!?,;:')}", lambda: handler(message, rest.strip())
+    for route in _routes.values():
+        if route.matcher(message):
+            return route.name, lambda route=route: route.handler(message)
+    return None
+
+
+def route(message: InboundMessage) -> str | None:
+    """Hand `message` to the first keyword or route that wants it; returns the route's name.
+
+    A message nothing wants stays NEW: a person has to look at it, which is the point of keeping it.
+    """
+    name = ""
+    try:
+        found = _find(message)
+        if found is None:
+            return None
+        name, call = found
+        # The savepoint means a handler's half-done database work is undone, while the
+        # message row (saved before routing) stays.
+        with transaction.atomic():
+            call()
+    except Exception as exc:
+        logger.exception("inbound message %s could not be handled", message.pk)
+        message.state = InboundMessage.State.FAILED
+        message.route = name[: InboundMessage._meta.get_field("route").max_length]
+        message.error = f"{type(exc).__name__}: {exc}"
+        message.save(update_fields=["state", "route", "error"])
+        return None
+    message.refresh_from_db(fields=["state"])
+    # A handler may already have answered (state ANSWERED); only move NEW/FAILED on.
+    if message.state in (InboundMessage.State.NEW, InboundMessage.State.FAILED):
+        message.state = InboundMessage.State.ROUTED
+    message.route = name[: InboundMessage._meta.get_field("route").max_length]
+    message.error = ""
+    message.save(update_fields=["state", "route", "error"])
+    return name

@@ -1,0 +1,114 @@
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from samen.messaging import router
+from samen.messaging.inbox import receive
+from samen.messaging.models import Channel, InboundMessage
+
+pytestmark = pytest.mark.django_db
+
+SMSSYNC_RAW = {
+    "from": "+254700000001",
+    "message": "Water point 4 is broken",
+    "message_id": "abc-123",
+    "secret": "s3cret",
+    "sent_timestamp": "1718000000000",
+    "sent_to": "+254711000000",
+    "device_id": "1",
+}
+
+
+def test_it_stores_the_raw_payload_and_the_parsed_fields():
+    channel = Channel.objects.create(kind="smssync", name="Kibera phone")
+    message, created = receive(
+        "smssync",
+        "abc-123",
+        sender="+254700000001",
+        recipient="+254711000000",
+        body="Water point 4 is broken",
+        raw=SMSSYNC_RAW,
+        channel=channel,
+    )
+    assert created is True
+    message.refresh_from_db()
+    assert message.idempotency_key == "smssync:abc-123"
+    assert message.gateway == "smssync"
+    assert message.channel == channel
+    assert json.loads(message.raw) == SMSSYNC_RAW
+    assert message.state == InboundMessage.State.NEW  # nothing wanted it: a person must look
+
+
+def test_a_repeated_delivery_returns_the_stored_message_and_routes_once():
+    calls = []
+    router.register_route("all", lambda m: True, calls.append)
+    try:
+        first, created_first = receive("smssync", "abc-123", sender="+1", body="hi", raw="a")
+        second, created_second = receive("smssync", "abc-123", sender="+1", body="hi again", raw="b")
+    finally:
+        router.unregister_route("all")
+    assert (created_first, created_second) == (True, False)
+    assert second.pk == first.pk
+    assert second.raw == "a"
+    assert calls == [first]
+    assert InboundMessage.objects.count() == 1
+
+
+def test_the_same_id_from_another_gateway_is_another_message():
+    a, _ = receive("twilio", "1", sender="+1", body="x", raw="")
+    b, _ = receive("smssync", "1", sender="+1", body="x", raw="")
+    assert a.pk != b.pk
+
+
+def test_raw_bytes_that_are_not_utf8_are_kept_visibly():
+    message, _ = receive("email", "m1", sender="a@example.org", body="", raw=b"Subject: caf\xe9")
+    assert message.raw == "Subject: caf\\xe9"
+
+
+def test_overlong_headers_are_cut_to_fit_while_raw_keeps_everything():
+    subject = "S" * 400
+    message, _ = receive(
+        "email", "m2", sender="a@example.org", subject=subject, body="", raw=f"Subject: {subject}"
+    )
+    message.refresh_from_db()
+    assert len(message.subject) == 255
+    assert subject in message.raw
+
+
+def test_it_links_the_sender_to_the_member_with_that_address_or_number(member):
+    by_mail, _ = receive("email", "m3", sender="Mia <MIA@example.org>", body="", raw="")
+    by_phone, _ = receive("smssync", "s1", sender=member.phone, body="", raw="")
+    stranger, _ = receive("smssync", "s2", sender="+254799999999", body="", raw="")
+    assert by_mail.member == member
+    assert by_phone.member == member
+    assert stranger.member is None
+
+
+def test_a_message_id_is_required():
+    with pytest.raises(ValueError, match="message id"):
+        receive("smssync", "", sender="+1", body="x", raw="")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_racing_store_one_message():
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers, so there is no race to lose")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def deliver():
+        try:
+            barrier.wait()
+            results.append(receive("smssync", "race-1", sender="+1", body="x", raw="")[1])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    assert InboundMessage.objects.filter(idempotency_key="smssync:race-1").count() == 1
