@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
+    # Serves the Swagger UI that ships inside django-ninja for /api/docs, instead of a CDN copy.
+    "ninja",
     "django_tasks_db",
     "anymail",
     "allauth",
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "samen.impact",
     "samen.messaging",
     "samen.api",
+    "samen.demo",
 ]
 
 MIDDLEWARE = [
@@ -123,7 +126,7 @@ else:
 TASKS_BACKEND = env("SAMEN_TASKS_BACKEND", "db")
 if TASKS_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
-    INSTALLED_APPS.append("django_rq")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -145,14 +148,18 @@ AUTH_USER_MODEL = "people.Member"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+# A new member lands on their profile: skills, causes and place are what matching runs on.
+ACCOUNT_SIGNUP_REDIRECT_URL = "people:profile_edit"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("SAMEN_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
-ACCOUNT_RATE_LIMITS = False if env_bool("SAMEN_DISABLE_RATE_LIMITS") else {}
+ACCOUNT_RATE_LIMITS: dict | bool = False if env_bool("SAMEN_DISABLE_RATE_LIMITS") else {}
 SOCIALACCOUNT_ONLY = False
+# Answers 404 rather than 500 for the URLs of a provider that is not configured.
+SOCIALACCOUNT_ADAPTER = "samen.people.adapters.SocialAccountAdapter"
 
 # LinkedIn (OpenID Connect) and Facebook switch on only when their keys are configured.
 SOCIALACCOUNT_PROVIDERS: dict = {}

@@ -1,1 +1,46 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from samen.core.causes import cause_labels
+from samen.core.text import scrub_contacts
+
+from .access import contact_for_viewer, get_profile_for_viewer, place_visible_to
+from .forms import ProfileForm
+from .models import Member
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    # A fresh copy, not request.user: an invalid form writes its values onto the instance,
+    # and the rest of the page must not show what was never saved.
+    member = Member.objects.get(pk=request.user.pk)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=member)
+        if form.is_valid():
+            member = form.save(commit=False)
+            member.save(update_fields=form.Meta.fields)
+            messages.success(request, _("Your profile is saved."))
+            return redirect("people:profile_edit")
+    else:
+        form = ProfileForm(instance=member)
+    return render(request, "people/profile_edit.html", {"form": form, "member": member})
+
+
+@require_GET
+def profile(request, pk: int):
+    member = get_profile_for_viewer(request.user, pk)
+    contact = contact_for_viewer(request.user, member)
+    context = {
+        "profile": member,
+        "is_self": request.user.pk == member.pk,
+        # Published text never carries contact details; whoever may see the contact sees the bio as written.
+        "bio": member.bio if contact else scrub_contacts(member.bio),
+        "causes": cause_labels(member.causes),
+        "show_place": place_visible_to(request.user, member),
+        "contact": contact,
+    }
+    return render(request, "people/profile.html", context)
