@@ -15,7 +15,9 @@ from .models import Follow, Initiative, TeamMember
 def role_for(user, initiative: Initiative) -> Role:
     if not is_signed_in(user):
         return Role.ANONYMOUS
-    team_role = TeamMember.objects.filter(initiative=initiative, member=user).values_list("role", flat=True).first()
+    team_role = (
+        TeamMember.objects.filter(initiative=initiative, member=user).values_list("role", flat=True).first()
+    )
     if team_role == TeamMember.Role.OWNER:
         return Role.OWNER
     if team_role == TeamMember.Role.TEAM:

@@ -1,0 +1,48 @@
+"""Fixtures for the initiatives tests, on top of the named people in the root conftest."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from samen.initiatives.models import Initiative, TeamMember
+
+
+@pytest.fixture
+def make_initiative(owner):
+    """Create initiatives directly (with `owner` as owner) so tests control every field."""
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        fields.setdefault("title", f"Initiative number {n}")
+        fields.setdefault("slug", f"initiative-{n}")
+        fields.setdefault("summary", "A summary.")
+        fields.setdefault("status", Initiative.Status.OPEN)
+        item = Initiative.objects.create(created_by=owner, **fields)
+        TeamMember.objects.create(initiative=item, member=owner, role=TeamMember.Role.OWNER)
+        return item
+
+    return make
+
+
+@pytest.fixture
+def draft(initiative):
+    """The shared initiative, still a draft: visible to its team only."""
+    initiative.set_status(Initiative.Status.DRAFT)
+    return initiative
+
+
+def jpeg_bytes(size=(64, 48), exif=None) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (200, 80, 40))
+    if exif is not None:
+        image.save(buffer, format="JPEG", exif=exif)
+    else:
+        image.save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def jpeg_upload(name="photo.jpg", **kwargs) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_bytes(**kwargs), content_type="image/jpeg")
