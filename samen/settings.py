@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
-    # Serves the Swagger UI that ships inside django-ninja for /api/docs, instead of a CDN copy.
+    # Serves the Swagger UI that ships inside django-ninja (/api/docs/explorer), instead of a CDN copy.
     "ninja",
     "django_tasks_db",
     "anymail",

@@ -1,3 +1,80 @@
+"""The Samen API: django-ninja, OpenAPI 3 at /api/openapi.json, docs at /api/docs.
+
+Routers live in samen/api/routers/, one per resource; the api sits on top of every app and may
+import any of them (nothing imports it).
+"""
+
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
+from django.urls import path, re_path, reverse
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Samen API", version="1", urls_namespace="api")
+from .docs import SamenDocs, explorer
+from .errors import NOT_FOUND, install_error_handlers
+from .routers import initiatives, me, updates
+
+
+def _json_method_not_allowed(view):
+    """ninja answers a wrong method with a bare text 405; clients get JSON like every other error."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = ", ".join(sorted(response["Allow"].split(", ")))
+            response = JsonResponse(
+                {"detail": f"Method {request.method} is not allowed here. Allowed: {allowed}."}, status=405
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+def _not_found(request: HttpRequest, *args, **kwargs):
+    return JsonResponse({"detail": NOT_FOUND}, status=404)
+
+
+class SamenAPI(NinjaAPI):
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            pattern.callback = _json_method_not_allowed(pattern.callback)
+        patterns.append(path("docs/explorer", explorer, name="explorer"))
+        # Last, after ninja's own patterns: any other address under /api/ gets a JSON 404,
+        # not the site's HTML page.
+        patterns.append(re_path(r"^.+$", _not_found, name="not-found"))
+        return patterns, app_name, namespace
+
+
+api = SamenAPI(
+    title="Samen API",
+    version="1",
+    description=(
+        "Read public initiatives and their updates; with a personal token "
+        "(`Authorization: Bearer smn_…`, created at /tokens/), change the initiatives you work on. "
+        "Every error is JSON with a `detail` message."
+    ),
+    urls_namespace="api",
+    docs=SamenDocs(),
+)
+install_error_handlers(api)
+
+
+@api.get("/", include_in_schema=False)
+def index(request: HttpRequest):
+    """A map for someone who opens /api/ by hand."""
+    return {
+        "name": api.title,
+        "version": api.version,
+        "docs": request.build_absolute_uri(reverse("api:openapi-view")),
+        "openapi": request.build_absolute_uri(reverse("api:openapi-json")),
+        "tokens": request.build_absolute_uri(reverse("tokens:list")),
+    }
+
+
+api.add_router("", initiatives.router)
+api.add_router("", updates.router)
+api.add_router("", me.router)

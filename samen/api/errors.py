@@ -1,0 +1,99 @@
+"""Every API error is JSON: `{"detail": "<a sentence a person can read>", ...}`.
+
+Without these handlers Django would answer a 404, 403 or crash under /api/ with an HTML page,
+which API clients cannot parse.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND = "Not found: nothing is here, or you may not see it."
+FORBIDDEN = "You may not do this: only the initiative's team may change it."
+SERVER_ERROR = "Something went wrong on our side. Please try again later."
+
+
+class BadRequest(HttpError):
+    """Input that is well-formed but makes no sense here (unknown cause, latitude 200...)."""
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(400, message)
+        self.errors = errors or {}
+
+
+def _field_name(loc) -> str:
+    # ninja puts the source first ("body", "query"); a person wants the field's own path.
+    parts = [str(part) for part in loc]
+    if len(parts) > 1 and parts[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
+        parts = parts[1:]
+    # A body that is one schema argument (named "payload" in our operations) nests once more.
+    if len(parts) > 1 and parts[0] == "payload":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def readable_validation_message(errors: list[dict]) -> str:
+    described = [f"{_field_name(error.get('loc', ()))}: {error.get('msg', 'invalid')}" for error in errors]
+    return "Some fields are missing or invalid. " + "; ".join(described) + "."
+
+
+def django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def respond(request, status: int, detail: str, **extra):
+        return api.create_response(request, {"detail": detail, **extra}, status=status)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError):
+        response = respond(request, 401, exc.message)
+        response["WWW-Authenticate"] = 'Bearer realm="samen"'
+        return response
+
+    @api.exception_handler(BadRequest)
+    def bad_request(request: HttpRequest, exc: BadRequest):
+        return respond(request, 400, exc.message, errors=exc.errors)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError):
+        return respond(request, exc.status_code, exc.message)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404):
+        # Never echo the exception: "No Initiative matches the given query" tells an outsider
+        # which model sits behind the address, and a draft must look exactly like nothing.
+        return respond(request, 404, NOT_FOUND)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied):
+        return respond(request, 403, str(exc) or FORBIDDEN)
+
+    @api.exception_handler(NinjaValidationError)
+    def invalid_shape(request: HttpRequest, exc: NinjaValidationError):
+        return respond(request, 422, readable_validation_message(exc.errors), errors=exc.errors)
+
+    @api.exception_handler(DjangoValidationError)
+    def invalid_value(request: HttpRequest, exc: DjangoValidationError):
+        errors = django_validation_errors(exc)
+        messages = [
+            message if field == "__all__" else f"{field}: {message}"
+            for field, field_messages in errors.items()
+            for message in field_messages
+        ]
+        return respond(request, 400, " ".join(messages), errors=errors)
+
+    @api.exception_handler(Exception)
+    def crashed(request: HttpRequest, exc: Exception):
+        # ninja re-raises here when DEBUG is off, which ends in Django's HTML 500 page.
+        logger.exception("API error on %s %s", request.method, request.path)
+        return respond(request, 500, SERVER_ERROR)

@@ -1,0 +1,12 @@
+from django.utils.translation import gettext_noop
+from ninja import Router
+
+from samen.api.auth import TokenRequest, token_auth
+from samen.api.schemas import MeOut
+
+router = Router(tags=["me"])
+
+
+@router.get("/me", response=MeOut, auth=token_auth, summary=gettext_noop("Your own profile and teams"))
+def me(request: TokenRequest):
+    return request.auth

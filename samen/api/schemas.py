@@ -1,0 +1,147 @@
+"""What goes over the wire. Output schemas read model instances; input schemas only check shape.
+
+Meaning (known causes, coordinates in range, who may change the status) is checked by the
+model and the write operations, and comes back as a 400 with a message.
+"""
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class PlaceOut(Schema):
+    name: str
+    latitude: float | None
+    longitude: float | None
+
+
+def place_of(obj) -> dict:
+    return {"name": obj.place_name, "latitude": obj.latitude, "longitude": obj.longitude}
+
+
+def absolute(context, path: str) -> str:
+    return context["request"].build_absolute_uri(path)
+
+
+class InitiativeSummaryOut(Schema):
+    slug: str
+    title: str
+    summary: str
+    causes: list[str]
+    status: str
+    place: PlaceOut
+    image: str | None = Field(description="Absolute URL of the image, if there is one.")
+    follower_count: int
+    created_at: datetime
+    updated_at: datetime
+    url: str = Field(description="The initiative's page on the web.")
+
+    @staticmethod
+    def resolve_place(obj):
+        return place_of(obj)
+
+    @staticmethod
+    def resolve_image(obj, context):
+        return absolute(context, obj.image.url) if obj.image else None
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return absolute(context, obj.get_absolute_url())
+
+
+class InitiativeOut(InitiativeSummaryOut):
+    story: str = Field(description="The story as Markdown, as its authors wrote it.")
+    story_html: str = Field(description="The story rendered to HTML and sanitised: safe to show as is.")
+    viewer_role: str = Field(
+        description="How the caller relates to it: anonymous, outsider, member, team or owner."
+    )
+
+    @staticmethod
+    def resolve_story_html(obj):
+        return str(obj.story_html)
+
+    @staticmethod
+    def resolve_viewer_role(obj):
+        # Set by the operation from the access helper's answer; never computed twice.
+        return obj.viewer_role.name.lower()
+
+
+class PlaceIn(Schema):
+    name: str = ""
+    # Python's JSON parser accepts NaN and Infinity; no place lies there.
+    latitude: float | None = Field(None, allow_inf_nan=False)
+    longitude: float | None = Field(None, allow_inf_nan=False)
+
+
+class InitiativeCreateIn(Schema):
+    title: str
+    summary: str
+    story: str = Field("", description="Markdown.")
+    causes: list[str] = Field(default_factory=list, description="Codes from the list of causes.")
+    place: PlaceIn | None = None
+    status: str = Field("draft", description="draft (the default) or open.")
+
+
+class InitiativePatchIn(Schema):
+    """Send only what changes. Changing the status is for owners."""
+
+    title: str | None = None
+    summary: str | None = None
+    story: str | None = None
+    causes: list[str] | None = None
+    place: PlaceIn | None = None
+    status: str | None = None
+
+
+class UpdateOut(Schema):
+    id: int
+    title: str
+    body: str = Field(description="Markdown.")
+    body_html: str = Field(description="The body rendered to HTML and sanitised.")
+    created_at: datetime
+    url: str
+
+    @staticmethod
+    def resolve_body_html(obj):
+        return str(obj.body_html)
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return absolute(context, obj.get_absolute_url())
+
+
+class UpdateIn(Schema):
+    title: str
+    body: str = Field(description="Markdown.")
+
+
+class TeamRoleOut(Schema):
+    slug: str
+    title: str
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    name: str
+    display_name: str
+    bio: str
+    skills: list[str]
+    causes: list[str]
+    languages: list[str]
+    place: PlaceOut
+    time_zone: str
+    availability_hours: int
+    teams: list[TeamRoleOut]
+
+    @staticmethod
+    def resolve_place(obj):
+        return place_of(obj)
+
+    @staticmethod
+    def resolve_teams(obj):
+        return [
+            {"slug": row.initiative.slug, "title": row.initiative.title, "role": row.role}
+            for row in obj.team_roles.select_related("initiative").order_by("initiative__title")
+        ]

@@ -1,0 +1,121 @@
+"""The OpenAPI document and the docs page."""
+
+import re
+
+import pytest
+
+from .conftest import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED = {
+    ("/api/initiatives", "get"),
+    ("/api/initiatives", "post"),
+    ("/api/initiatives/{slug}", "get"),
+    ("/api/initiatives/{slug}", "patch"),
+    ("/api/initiatives/{slug}/updates", "get"),
+    ("/api/initiatives/{slug}/updates", "post"),
+    ("/api/initiatives/{slug}/updates/{update_id}", "get"),
+    ("/api/me", "get"),
+}
+WRITES = {operation for operation in EXPECTED if operation[1] in {"post", "patch"}} | {("/api/me", "get")}
+
+
+@pytest.fixture
+def schema(db):
+    response = ApiClient().get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def resolve(schema, ref: str):
+    node = schema
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def refs_in(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from refs_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs_in(value)
+
+
+def test_it_lists_every_endpoint(schema):
+    found = {(path, method) for path, operations in schema["paths"].items() for method in operations}
+    assert found == EXPECTED
+
+
+def test_it_is_a_well_formed_openapi_3_document(schema):
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Samen API"
+    operation_ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    for ref in refs_in(schema):
+        assert resolve(schema, ref) is not None, ref
+    for path, operations in schema["paths"].items():
+        declared = {
+            p["name"] for op in operations.values() for p in op.get("parameters", []) if p["in"] == "path"
+        }
+        assert declared == set(re.findall(r"{(\w+)}", path)), path
+        for operation in operations.values():
+            assert operation["responses"], path
+            assert operation.get("summary"), path
+
+
+def test_writes_need_a_token_and_reads_take_one_optionally(schema):
+    assert schema["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if (path, method) in WRITES:
+                assert operation["security"] == [{"TokenAuth": []}], (path, method)
+            else:
+                assert operation["security"] == [{}, {"TokenAuth": []}], (path, method)
+
+
+def test_the_api_root_points_to_the_docs(db):
+    body = ApiClient().get("/api/").json()
+    assert body["openapi"].endswith("/api/openapi.json")
+    assert body["docs"].endswith("/api/docs")
+    assert body["tokens"].endswith("/tokens/")
+
+
+def test_the_docs_page_documents_every_endpoint_in_plain_html(db):
+    response = ApiClient().get("/api/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<h1") == 1
+    assert "<script" not in page.split("<main", 1)[1]  # nothing here needs JavaScript
+    for path, method in EXPECTED:
+        assert f"<code>{method.upper()} {path}</code>" in page
+    assert "<code>page_size</code>" in page  # parameters
+    assert "<code>summary</code>" in page  # body fields
+    assert 'href="/api/openapi.json"' in page
+    assert 'href="/tokens/"' in page
+    assert 'href="/api/docs/explorer"' in page
+
+
+def test_the_explorer_runs_swagger_ui_from_our_own_server(db):
+    response = ApiClient().get("/api/docs/explorer")
+    assert response.status_code == 200
+    page = response.content.decode()
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', page)
+    assert any(src.endswith("swagger-ui-bundle.js") for src in scripts)
+    assert all(src.startswith("/static/") for src in scripts), scripts  # no CDN
+    assert '"url": "/api/openapi.json"' in page
+    assert 'href="/api/docs"' in page  # the accessible alternative is one link away
+    assert "<noscript>" in page
+
+
+def test_swagger_ui_is_served_from_our_own_static_files(client):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("ninja/swagger-ui-bundle.js")
+    assert finders.find("ninja/swagger-ui-init.js")
+    assert finders.find("ninja/swagger-ui.css")
