@@ -10,7 +10,7 @@ from django.test import Client
 from samen.initiatives.models import Follow, Initiative, TeamMember
 from samen.people.models import Member
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
 
 
 @pytest.fixture(autouse=True)

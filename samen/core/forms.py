@@ -30,6 +30,7 @@ class TagListField(forms.CharField):
         for tag in tags:
             if len(tag) > self.max_length_each:
                 raise forms.ValidationError(
-                    _("“%(tag)s” is too long: at most %(n)d characters.") % {"tag": tag[:20], "n": self.max_length_each}
+                    _("“%(tag)s” is too long: at most %(n)d characters.")
+                    % {"tag": tag[:20], "n": self.max_length_each}
                 )
         return tags

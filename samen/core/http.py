@@ -76,7 +76,9 @@ def request(
             for chunk in raw.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise HttpError(f"The response from {url} is larger than {max_bytes} bytes.", permanent=True)
+                    raise HttpError(
+                        f"The response from {url} is larger than {max_bytes} bytes.", permanent=True
+                    )
                 chunks.append(chunk)
             response = Response(
                 status=raw.status_code,
@@ -89,5 +91,7 @@ def request(
     if raise_for_status and response.status >= 400:
         # 4xx other than 408/429 will not get better by retrying.
         permanent = 400 <= response.status < 500 and response.status not in (408, 429)
-        raise HttpError(f"{method} {url} answered {response.status}", status=response.status, permanent=permanent)
+        raise HttpError(
+            f"{method} {url} answered {response.status}", status=response.status, permanent=permanent
+        )
     return response

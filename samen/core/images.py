@@ -27,7 +27,7 @@ def reencode_image(upload, max_side: int = MAX_SIDE) -> SimpleUploadedFile:
         )
     try:
         upload.seek(0)
-        image = Image.open(upload)
+        image: Image.Image = Image.open(upload)
         if image.format not in ALLOWED_FORMATS:
             raise ValidationError(_("Upload a JPEG, PNG, WebP or GIF image."))
         if image.width * image.height > MAX_PIXELS:
@@ -48,4 +48,6 @@ def reencode_image(upload, max_side: int = MAX_SIDE) -> SimpleUploadedFile:
     image.save(buffer, format=out_format, quality=85, optimize=True)
     extension = ALLOWED_FORMATS.get(out_format, "png") if out_format != "PNG" else "png"
     stem = (getattr(upload, "name", "image") or "image").rsplit(".", 1)[0][:60] or "image"
-    return SimpleUploadedFile(f"{stem}.{extension}", buffer.getvalue(), content_type=f"image/{out_format.lower()}")
+    return SimpleUploadedFile(
+        f"{stem}.{extension}", buffer.getvalue(), content_type=f"image/{out_format.lower()}"
+    )

@@ -62,6 +62,10 @@ def record(
         return Contribution.objects.get(source=source, source_ref=source_ref), False
 
 
+def _max_length(field: str) -> int:
+    return int(getattr(Contribution._meta.get_field(field), "max_length", 0) or 0)
+
+
 def _validate(kind, source, source_ref, amount_minor, currency, minutes, description, occurred_at) -> None:
     if kind not in Kind.values:
         raise ValueError(f"unknown contribution kind {kind!r}; expected one of {', '.join(Kind.values)}")
@@ -69,11 +73,11 @@ def _validate(kind, source, source_ref, amount_minor, currency, minutes, descrip
         raise ValueError(
             "a contribution needs a source and a source_ref, so that recording it twice is harmless"
         )
-    if len(source) > Contribution._meta.get_field("source").max_length:
+    if len(source) > _max_length("source"):
         raise ValueError(f"source {source!r} is too long")
-    if len(source_ref) > Contribution._meta.get_field("source_ref").max_length:
+    if len(source_ref) > _max_length("source_ref"):
         raise ValueError(f"source_ref {source_ref!r} is too long")
-    if len(description) > Contribution._meta.get_field("description").max_length:
+    if len(description) > _max_length("description"):
         raise ValueError("the description is longer than 300 characters")
     if occurred_at is not None and timezone.is_naive(occurred_at):
         raise ValueError("occurred_at must be timezone-aware")
@@ -184,10 +188,10 @@ def monthly_for_member(member, *, months: int = 12, now: datetime | None = None)
         if row["kind"] == Kind.TIME:
             month.minutes = row["minutes"] or 0
     money = lines.filter(kind=Kind.MONEY).values("month", "currency").annotate(total=Sum("amount_minor"))
-    for row in money.order_by("currency"):
-        month = by_month.get(_as_date(row["month"]))
+    for money_row in money.order_by("currency"):
+        month = by_month.get(_as_date(money_row["month"]))
         if month is not None:
-            month.amounts[row["currency"]] = row["total"]
+            month.amounts[money_row["currency"]] = money_row["total"]
     return [by_month[start] for start in starts]
 
 

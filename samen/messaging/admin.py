@@ -70,8 +70,8 @@ class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ["at", "ok", "permanent", "duration_ms", "error"]
-    readonly_fields = fields
+    readonly_fields = ("at", "ok", "permanent", "duration_ms", "error")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -67,7 +67,7 @@ def _raw_text(raw) -> str:
 
 def _fit(value: str, field: str) -> str:
     # Headers from the outside world can be longer than our columns; the full text stays in `raw`.
-    return (value or "")[: InboundMessage._meta.get_field(field).max_length]
+    return (value or "")[: getattr(InboundMessage._meta.get_field(field), "max_length", None)]
 
 
 def _member_for(sender: str):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,8 +16,8 @@ class Channel(models.Model):
     secret = models.CharField(_("shared secret"), max_length=200, blank=True)
     config = models.JSONField(_("settings"), default=dict, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
-    disabled_reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    disabled_reason = models.CharField(_("why it was disabled"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("channel")
@@ -41,10 +42,15 @@ class InboundMessage(models.Model):
         ANSWERED = "answered", _("Answered")
 
     channel = models.ForeignKey(
-        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound"
+        Channel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound",
+        verbose_name=_("channel"),
     )
     gateway = models.CharField(_("gateway"), max_length=30)
-    idempotency_key = models.CharField(max_length=255, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
     sender = models.CharField(_("from"), max_length=255)
     recipient = models.CharField(_("to"), max_length=255, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
@@ -60,11 +66,17 @@ class InboundMessage(models.Model):
         null=True,
         blank=True,
         related_name="inbound_messages",
+        verbose_name=_("member"),
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
     )
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbound message")
@@ -89,30 +101,41 @@ class OutboundMessage(models.Model):
         FAILED = "failed", _("Failed")
 
     channel = models.ForeignKey(
-        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbound"
+        Channel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbound",
+        verbose_name=_("channel"),
     )
     gateway = models.CharField(_("gateway"), max_length=30)
-    idempotency_key = models.CharField(max_length=255, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
     to = models.CharField(_("to"), max_length=255)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("text"))
-    html_body = models.TextField(blank=True)
+    html_body = models.TextField(_("HTML text"), blank=True)
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="outbound_messages",
+        verbose_name=_("member"),
     )
     in_reply_to = models.ForeignKey(
-        InboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+        InboundMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("in reply to"),
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    provider_id = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_id = models.CharField(_("provider's message ID"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound message")
@@ -127,12 +150,17 @@ class OutboundMessage(models.Model):
 class DeliveryAttempt(models.Model):
     """One try at sending an outbound message: how it went, and how long it took."""
 
-    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="delivery_attempts")
-    at = models.DateTimeField(default=timezone.now)
-    ok = models.BooleanField()
-    error = models.TextField(blank=True)
-    permanent = models.BooleanField(default=False)
-    duration_ms = models.PositiveIntegerField(default=0)
+    message = models.ForeignKey(
+        OutboundMessage,
+        on_delete=models.CASCADE,
+        related_name="delivery_attempts",
+        verbose_name=_("message"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    ok = models.BooleanField(_("delivered"))
+    error = models.TextField(_("error"), blank=True)
+    permanent = models.BooleanField(_("permanent error"), default=False)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
 
     class Meta:
         ordering = ["-at"]
@@ -140,5 +168,7 @@ class DeliveryAttempt(models.Model):
         verbose_name_plural = _("delivery attempts")
 
     def __str__(self):
-        outcome = "ok" if self.ok else ("permanent error" if self.permanent else "error")
+        outcome = (
+            gettext("ok") if self.ok else (gettext("permanent error") if self.permanent else gettext("error"))
+        )
         return f"{self.message_id} @ {self.at:%Y-%m-%d %H:%M:%S}: {outcome}"

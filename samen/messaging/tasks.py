@@ -80,8 +80,9 @@ def _failed(outbound: OutboundMessage, error: str, permanent: bool, duration_ms:
         outbound.state = OutboundMessage.State.FAILED if give_up else OutboundMessage.State.QUEUED
         outbound.last_error = error
         outbound.save(update_fields=["state", "last_error"])
-        if permanent and outbound.channel_id is not None and outbound.channel.enabled:
-            _disable_channel(outbound.channel, error)
+        channel = outbound.channel
+        if permanent and channel is not None and channel.enabled:
+            _disable_channel(channel, error)
     if not give_up:
         _schedule_retry(outbound)
     return outbound.state

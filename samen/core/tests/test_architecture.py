@@ -57,7 +57,9 @@ def test_every_app_has_a_place_in_the_layers():
 )
 def test_it_imports_only_layers_below(app, path):
     apps = {p.name for p in SAMEN.iterdir() if (p / "apps.py").exists()}
-    wrong = {other for other in imported_apps(path) if other in apps and other != app and other not in ALLOWED[app]}
+    wrong = {
+        other for other in imported_apps(path) if other in apps and other != app and other not in ALLOWED[app]
+    }
     assert not wrong, f"{path.relative_to(SAMEN.parent)} imports {sorted(wrong)}, which {app} may not import"
 
 

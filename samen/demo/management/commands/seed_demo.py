@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -11,9 +12,9 @@ from samen.impact.ledger import record
 from samen.initiatives.models import Follow, Initiative, TeamMember, Update
 from samen.people.models import Member
 
-PASSWORD = "samen-demo-2026"
+PASSWORD = "samen-demo-2026"  # noqa: S105 - the published demo password
 
-PEOPLE = [
+PEOPLE: list[tuple[str, str, bool, dict[str, Any]]] = [
     # email, name, staff, profile
     ("admin@samen.example", "Ada Admin", True, {"bio": "Keeps the platform running."}),
     (
@@ -78,7 +79,7 @@ PEOPLE = [
     ),
 ]
 
-INITIATIVES = [
+INITIATIVES: list[dict[str, Any]] = [
     {
         "slug": "clean-water-kibera",
         "title": "Clean water for Kibera",
@@ -156,10 +157,21 @@ INITIATIVES = [
 ]
 
 UPDATES = [
-    ("clean-water-kibera", "Water point four is open", "The fourth water point opened on Monday. **312** families "
-     "collected water in the first week."),
-    ("clean-water-kibera", "Our accounts for March", "We spent KES 84,000 on pipes and KES 12,000 on training."),
-    ("eco-tourism-sikles", "First trail map printed", "Thank you to the three neighbours who drew it with us."),
+    (
+        "clean-water-kibera",
+        "Water point four is open",
+        "The fourth water point opened on Monday. **312** families collected water in the first week.",
+    ),
+    (
+        "clean-water-kibera",
+        "Our accounts for March",
+        "We spent KES 84,000 on pipes and KES 12,000 on training.",
+    ),
+    (
+        "eco-tourism-sikles",
+        "First trail map printed",
+        "Thank you to the three neighbours who drew it with us.",
+    ),
     ("haiti-missing-persons", "1,200 reports checked", "Volunteers in four countries checked every report."),
 ]
 
@@ -179,7 +191,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: {created} new rows." if created else "Demo data already in place.")
 
     def print_logins(self):
-        self.stdout.write("  Demo logins (password: %s)" % PASSWORD)
+        self.stdout.write(f"  Demo logins (password: {PASSWORD})")
         for email, name, staff, _profile in PEOPLE:
             self.stdout.write(f"    {email:<24} {name}{' (admin, /admin/)' if staff else ''}")
 
@@ -209,7 +221,9 @@ class Command(BaseCommand):
                 created += 1
                 TeamMember.objects.create(initiative=initiative, member=owner, role=TeamMember.Role.OWNER)
                 for email in team:
-                    TeamMember.objects.create(initiative=initiative, member=members[email], role=TeamMember.Role.TEAM)
+                    TeamMember.objects.create(
+                        initiative=initiative, member=members[email], role=TeamMember.Role.TEAM
+                    )
                 for email in followers:
                     Follow.objects.create(initiative=initiative, member=members[email])
                 Initiative.objects.filter(pk=initiative.pk).update(follower_count=len(followers))
@@ -230,15 +244,49 @@ class Command(BaseCommand):
                 )
                 created += 1
 
-        ledger = [
-            ("time", "pieter@samen.example", "clean-water-kibera", {"minutes": 150}, "Built the water-point rota"),
-            ("time", "pieter@samen.example", "eco-tourism-sikles", {"minutes": 90}, "Set up the booking page"),
-            ("money", "pieter@samen.example", "it-centre-tamale", {"amount_minor": 2500, "currency": "EUR"},
-             "Monthly gift"),
-            ("knowledge", "pieter@samen.example", "haiti-missing-persons", {}, "Translated the SMS guide to Dutch"),
-            ("time", "sita@samen.example", "clean-water-kibera", {"minutes": 60}, "Reviewed the hygiene lessons"),
-            ("money", "jean@samen.example", "clean-water-kibera", {"amount_minor": 150000, "currency": "KES"},
-             "For pipes"),
+        ledger: list[tuple[str, str, str, dict[str, Any], str]] = [
+            (
+                "time",
+                "pieter@samen.example",
+                "clean-water-kibera",
+                {"minutes": 150},
+                "Built the water-point rota",
+            ),
+            (
+                "time",
+                "pieter@samen.example",
+                "eco-tourism-sikles",
+                {"minutes": 90},
+                "Set up the booking page",
+            ),
+            (
+                "money",
+                "pieter@samen.example",
+                "it-centre-tamale",
+                {"amount_minor": 2500, "currency": "EUR"},
+                "Monthly gift",
+            ),
+            (
+                "knowledge",
+                "pieter@samen.example",
+                "haiti-missing-persons",
+                {},
+                "Translated the SMS guide to Dutch",
+            ),
+            (
+                "time",
+                "sita@samen.example",
+                "clean-water-kibera",
+                {"minutes": 60},
+                "Reviewed the hygiene lessons",
+            ),
+            (
+                "money",
+                "jean@samen.example",
+                "clean-water-kibera",
+                {"amount_minor": 150000, "currency": "KES"},
+                "For pipes",
+            ),
         ]
         for n, (kind, email, slug, amounts, description) in enumerate(ledger):
             _line, new = record(
