@@ -70,6 +70,8 @@ run: seed
 
 test: install-test
 	@$(MAKE) --no-print-directory compile-messages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy samen
 	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
