@@ -82,7 +82,7 @@ bench: install-test
 	$(PY) bench/run.py
 
 messages: install
-	$(PY) manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --ignore=bench
+	$(PY) manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:

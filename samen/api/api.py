@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.urls import path, re_path, reverse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 
 from .docs import SamenDocs, explorer
@@ -23,9 +24,11 @@ def _json_method_not_allowed(view):
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = ", ".join(sorted(response["Allow"].split(", ")))
-            response = JsonResponse(
-                {"detail": f"Method {request.method} is not allowed here. Allowed: {allowed}."}, status=405
-            )
+            detail = gettext("Method %(method)s is not allowed here. Allowed: %(allowed)s.") % {
+                "method": request.method,
+                "allowed": allowed,
+            }
+            response = JsonResponse({"detail": detail}, status=405)
             response["Allow"] = allowed
         return response
 
@@ -33,7 +36,7 @@ def _json_method_not_allowed(view):
 
 
 def _not_found(request: HttpRequest, *args, **kwargs):
-    return JsonResponse({"detail": NOT_FOUND}, status=404)
+    return JsonResponse({"detail": gettext(NOT_FOUND)}, status=404)
 
 
 class SamenAPI(NinjaAPI):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
@@ -17,8 +18,11 @@ from samen.people.models import Member
 
 from .models import ApiToken
 
-MISSING = "Send a personal API token in the header 'Authorization: Bearer smn_…'. Create one at /tokens/."
-INVALID = "This API token is not valid, or it has been revoked."
+# Translated when the error handler answers (see errors.py).
+MISSING = gettext_noop(
+    "Send a personal API token in the header 'Authorization: Bearer smn_…'. Create one at /tokens/."
+)
+INVALID = gettext_noop("This API token is not valid, or it has been revoked.")
 
 
 class TokenRequest(HttpRequest):

@@ -20,6 +20,13 @@ from samen.core.text import render_markdown
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
+def _translated(text: str) -> str:
+    """Our summaries and descriptions are marked with gettext_noop: English in openapi.json, where
+    tools expect stable text, and in the reader's language on this page. gettext("") would return
+    the catalogue's header, hence the guard."""
+    return gettext(text) if text else ""
+
+
 def _resolve(schema: dict, node: dict) -> dict:
     ref = node.get("$ref")
     if not ref:
@@ -59,7 +66,7 @@ def _body_fields(schema: dict, operation: dict) -> list[dict]:
             "name": name,
             "type": type_name(field),
             "required": name in required,
-            "description": render_markdown(field.get("description", "")),
+            "description": render_markdown(_translated(field.get("description", ""))),
         }
         for name, field in body.get("properties", {}).items()
     ]
@@ -77,11 +84,9 @@ def operations(schema: dict) -> list[dict]:
                     "id": operation["operationId"],
                     "method": method.upper(),
                     "path": path,
-                    # Summaries are marked with gettext_noop: English in openapi.json, where tools
-                    # expect stable text, and in the reader's language here.
-                    "summary": gettext(operation.get("summary", "")),
+                    "summary": _translated(operation.get("summary", "")),
                     # Our own descriptions use Markdown (`code`); rendered safely like any other text.
-                    "description": render_markdown(operation.get("description", "")),
+                    "description": render_markdown(_translated(operation.get("description", ""))),
                     "auth": _auth(operation),
                     "parameters": [
                         {
@@ -89,7 +94,7 @@ def operations(schema: dict) -> list[dict]:
                             "in": parameter["in"],
                             "type": type_name(parameter.get("schema", {})),
                             "required": parameter.get("required", False),
-                            "description": render_markdown(parameter.get("description", "")),
+                            "description": render_markdown(_translated(parameter.get("description", ""))),
                         }
                         for parameter in operation.get("parameters", [])
                     ],

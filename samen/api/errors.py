@@ -9,15 +9,18 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 logger = logging.getLogger(__name__)
 
-NOT_FOUND = "Not found: nothing is here, or you may not see it."
-FORBIDDEN = "You may not do this: only the initiative's team may change it."
-SERVER_ERROR = "Something went wrong on our side. Please try again later."
+# Kept in English here and translated when a response is made, in the language the client asks
+# for with Accept-Language (English when it asks for none).
+NOT_FOUND = gettext_noop("Not found: nothing is here, or you may not see it.")
+FORBIDDEN = gettext_noop("You may not do this: only the initiative's team may change it.")
+SERVER_ERROR = gettext_noop("Something went wrong on our side. Please try again later.")
 
 
 class BadRequest(HttpError):
@@ -41,7 +44,7 @@ def _field_name(loc) -> str:
 
 def readable_validation_message(errors: list[dict]) -> str:
     described = [f"{_field_name(error.get('loc', ()))}: {error.get('msg', 'invalid')}" for error in errors]
-    return "Some fields are missing or invalid. " + "; ".join(described) + "."
+    return gettext("Some fields are missing or invalid.") + " " + "; ".join(described) + "."
 
 
 def django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -52,6 +55,8 @@ def django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]
 
 def install_error_handlers(api: NinjaAPI) -> None:
     def respond(request, status: int, detail: str, **extra):
+        # Our own messages are marked with gettext_noop; any other text passes through unchanged.
+        detail = gettext(detail) if detail else detail
         return api.create_response(request, {"detail": detail, **extra}, status=status)
 
     @api.exception_handler(AuthenticationError)

@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
@@ -14,8 +15,10 @@ class Pagination(PaginationBase):
     """
 
     class Input(Schema):
-        page: int = Field(1, ge=1, description="Page number, from 1.")
-        page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
+        page: int = Field(1, ge=1, description=gettext_noop("Page number, from 1."))
+        page_size: int = Field(
+            DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=gettext_noop("Items per page.")
+        )
 
     class Output(Schema):
         items: list

@@ -6,6 +6,7 @@ model and the write operations, and comes back as a 400 with a message.
 
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 
 
@@ -73,13 +74,17 @@ class PlaceIn(Schema):
     longitude: float | None = Field(None, allow_inf_nan=False)
 
 
+# Descriptions of input fields are marked with gettext_noop: English in openapi.json, and in the
+# reader's language on /api/docs (see docs.py).
 class InitiativeCreateIn(Schema):
     title: str
     summary: str
-    story: str = Field("", description="Markdown.")
-    causes: list[str] = Field(default_factory=list, description="Codes from the list of causes.")
+    story: str = Field("", description=gettext_noop("Markdown."))
+    causes: list[str] = Field(
+        default_factory=list, description=gettext_noop("Codes from the list of causes.")
+    )
     place: PlaceIn | None = None
-    status: str = Field("draft", description="draft (the default) or open.")
+    status: str = Field("draft", description=gettext_noop("draft (the default) or open."))
 
 
 class InitiativePatchIn(Schema):
@@ -112,7 +117,7 @@ class UpdateOut(Schema):
 
 class UpdateIn(Schema):
     title: str
-    body: str = Field(description="Markdown.")
+    body: str = Field(description=gettext_noop("Markdown."))
 
 
 class TeamRoleOut(Schema):

@@ -38,7 +38,7 @@ class Contribution(models.Model):
     source = models.CharField(_("source"), max_length=60)
     source_ref = models.CharField(_("source reference"), max_length=80)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("contribution")

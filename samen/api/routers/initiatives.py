@@ -24,14 +24,16 @@ from samen.initiatives.search import search_initiatives
 
 router = Router(tags=["initiatives"])
 
-OWNER_ONLY_STATUS = "Only an owner of the initiative may change its status."
+OWNER_ONLY_STATUS = gettext_noop("Only an owner of the initiative may change its status.")
 
 
 class ListFilters(Schema):
-    q: str = Field("", description='Search words; "a phrase", `or` between words, `-word` to leave out.')
-    cause: str = Field("", description="A cause code, such as `water`.")
-    place: str = Field("", description="Part of the place name.")
-    status: str = Field("", description="`open` or `closed`; both when left out.")
+    q: str = Field(
+        "", description=gettext_noop('Search words; "a phrase", `or` between words, `-word` to leave out.')
+    )
+    cause: str = Field("", description=gettext_noop("A cause code, such as `water`."))
+    place: str = Field("", description=gettext_noop("Part of the place name."))
+    status: str = Field("", description=gettext_noop("`open` or `closed`; both when left out."))
 
 
 def _with_role(initiative: Initiative, role: Role) -> Initiative:
@@ -45,7 +47,7 @@ def _with_role(initiative: Initiative, role: Role) -> Initiative:
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List public initiatives"),
-    description=(
+    description=gettext_noop(
         "Open and closed initiatives, newest first (best match first when searching). "
         "Drafts are never listed."
     ),
@@ -70,7 +72,7 @@ def list_initiatives(request: HttpRequest, filters: Query[ListFilters]):
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One initiative"),
-    description=(
+    description=gettext_noop(
         "Drafts are found only with a token of someone on the initiative's team; "
         "for everyone else they do not exist."
     ),
@@ -85,7 +87,9 @@ def get_initiative(request: HttpRequest, slug: str):
     response={201: InitiativeOut},
     auth=token_auth,
     summary=gettext_noop("Start an initiative"),
-    description="The token's member becomes its owner. `status` is `draft` (the default) or `open`.",
+    description=gettext_noop(
+        "The token's member becomes its owner. `status` is `draft` (the default) or `open`."
+    ),
 )
 def create_initiative(request: TokenRequest, payload: InitiativeCreateIn):
     data = payload.dict(exclude={"place"}) | (place_data(payload.place) if payload.place else {})
@@ -99,7 +103,7 @@ def create_initiative(request: TokenRequest, payload: InitiativeCreateIn):
     response=InitiativeOut,
     auth=token_auth,
     summary=gettext_noop("Change an initiative"),
-    description=(
+    description=gettext_noop(
         "For its team. Send only the fields that change; `place` replaces the whole place. "
         "Changing `status` is for owners."
     ),

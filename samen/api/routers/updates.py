@@ -23,7 +23,7 @@ router = Router(tags=["updates"])
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List an initiative's updates"),
-    description="Newest first. A draft's updates are for its team, like the draft itself.",
+    description=gettext_noop("Newest first. A draft's updates are for its team, like the draft itself."),
 )
 @paginate(Pagination)
 def list_updates(request: HttpRequest, slug: str):
@@ -49,7 +49,7 @@ def get_update(request: HttpRequest, slug: str, update_id: int):
     response={201: UpdateOut},
     auth=token_auth,
     summary=gettext_noop("Post an update"),
-    description=(
+    description=gettext_noop(
         "For the initiative's team. Followers of a public initiative get it by e-mail, "
         "exactly as when it is posted on the web."
     ),

@@ -1,0 +1,306 @@
+"""The Dutch catalogue is complete, compiled, and used; our templates have no text left unmarked.
+
+After changing any user-visible text, run `make messages` (makemessages, then compilemessages),
+translate every new or fuzzy entry in locale/nl/LC_MESSAGES/django.po, and run
+`make messages` once more to compile what you translated.
+
+The .mo file is committed, so machines without GNU gettext still serve Dutch.
+"""
+
+import ast
+import gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template.base import Lexer, TokenType
+from django.urls import reverse
+
+LC_MESSAGES = Path(settings.BASE_DIR) / "locale" / "nl" / "LC_MESSAGES"
+PO_FILE = LC_MESSAGES / "django.po"
+MO_FILE = LC_MESSAGES / "django.mo"
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+# --- A small .po reader (the standard library has none) ------------------------------------------
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    line: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"line {self.line}: {self.msgid[:60]!r}"
+
+
+def _unquote(text: str) -> str:
+    return ast.literal_eval(text.strip())
+
+
+def read_po(path: Path) -> list[Entry]:
+    """Every entry, the header included; obsolete (#~) entries are left out."""
+    entries: list[Entry] = []
+    entry: Entry | None = None
+    key: tuple[str, int] | None = None
+
+    def finish():
+        nonlocal entry
+        if entry is not None and key is not None:
+            entries.append(entry)
+        entry = None
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#~"):
+            if not line:
+                finish()
+                key = None
+            continue
+        if line.startswith("#,"):
+            if entry is None or key is not None:
+                finish()
+                entry, key = Entry(line=number), None
+            entry.flags |= {flag.strip() for flag in line[2:].split(",")}
+            continue
+        if line.startswith("#"):
+            continue
+        if line.startswith('"'):
+            assert entry is not None and key is not None, f"line {number}: a string continues nothing"
+            name, index = key
+            if name == "msgstr":
+                entry.msgstr[index] += _unquote(line)
+            else:
+                setattr(entry, name, (getattr(entry, name) or "") + _unquote(line))
+            continue
+        word, _, rest = line.partition(" ")
+        if word in ("msgctxt", "msgid") and entry is not None and key is not None and key[0] == "msgstr":
+            finish()
+        if entry is None:
+            entry = Entry(line=number)
+        match = re.fullmatch(r"msgstr\[(\d+)\]", word)
+        if match:
+            key = ("msgstr", int(match.group(1)))
+            entry.msgstr[key[1]] = _unquote(rest)
+        elif word == "msgstr":
+            key = ("msgstr", 0)
+            entry.msgstr[0] = _unquote(rest)
+        elif word in ("msgid", "msgid_plural", "msgctxt"):
+            key = (word, 0)
+            setattr(entry, word, _unquote(rest))
+        else:
+            raise AssertionError(f"line {number}: cannot read {raw!r}")
+    finish()
+    return entries
+
+
+@pytest.fixture(scope="module")
+def po_entries() -> list[Entry]:
+    assert PO_FILE.exists(), f"{PO_FILE} is missing: run makemessages -l nl"
+    return read_po(PO_FILE)
+
+
+@pytest.fixture(scope="module")
+def messages(po_entries) -> list[Entry]:
+    return [entry for entry in po_entries if entry.msgid or entry.msgctxt]
+
+
+# --- The catalogue -------------------------------------------------------------------------------
+
+
+def test_the_header_says_dutch_with_two_plural_forms(po_entries):
+    header = next(entry for entry in po_entries if not entry.msgid and not entry.msgctxt)
+    text = header.msgstr[0]
+    assert "Language: nl\\n" in text.replace("\n", "\\n")
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in text
+    assert "charset=UTF-8" in text
+    assert "fuzzy" not in header.flags
+
+
+def test_no_entry_is_fuzzy(messages):
+    fuzzy = [entry.label for entry in messages if "fuzzy" in entry.flags]
+    assert not fuzzy, "Check and un-fuzzy these entries:\n" + "\n".join(fuzzy)
+
+
+def test_every_entry_is_translated(messages):
+    missing = []
+    for entry in messages:
+        forms = [0, 1] if entry.msgid_plural is not None else [0]
+        if any(not entry.msgstr.get(form) for form in forms) or (
+            entry.msgid_plural is None and set(entry.msgstr) != {0}
+        ):
+            missing.append(entry.label)
+    assert not missing, f"{len(missing)} entries without a Dutch translation:\n" + "\n".join(missing)
+
+
+PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{\{?\s*\w+\s*\}?\}")
+TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def _shape(text: str) -> tuple[list[str], list[str]]:
+    return sorted(PLACEHOLDER.findall(text.replace("%%", ""))), sorted(TAG.findall(text))
+
+
+def test_translations_keep_every_placeholder_and_tag(messages):
+    wrong = []
+    for entry in messages:
+        if entry.msgid_plural is None:
+            pairs = [(entry.msgid, entry.msgstr.get(0, ""))]
+        else:
+            # Dutch counts like English: form 0 is "one", form 1 is "many".
+            pairs = [(entry.msgid, entry.msgstr.get(0, "")), (entry.msgid_plural, entry.msgstr.get(1, ""))]
+        for source, translation in pairs:
+            if translation and _shape(source) != _shape(translation):
+                wrong.append(f"{entry.label} -> {translation!r}")
+    assert not wrong, "Placeholders or HTML tags differ:\n" + "\n".join(wrong)
+
+
+def test_the_compiled_catalogue_matches_the_po_file(messages):
+    """A .mo compiled from an older .po (or never compiled) would silently show English."""
+    assert MO_FILE.exists(), f"{MO_FILE} is missing: run compilemessages"
+    with MO_FILE.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    catalog = {key: value for key, value in compiled._catalog.items() if key != ""}  # type: ignore[attr-defined]
+
+    expected: dict = {}
+    for entry in messages:
+        msgid = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt is not None else entry.msgid
+        if entry.msgid_plural is None:
+            expected[msgid] = entry.msgstr[0]
+        else:
+            for form, text in entry.msgstr.items():
+                expected[(msgid, form)] = text
+    stale = sorted(str(key) for key in expected.keys() ^ catalog.keys())
+    assert not stale, "django.mo and django.po differ; run compilemessages. Differing ids:\n" + "\n".join(
+        stale
+    )
+    differ = sorted(str(key) for key in expected if expected[key] != catalog[key])
+    assert not differ, "django.mo has other translations than django.po; run compilemessages:\n" + "\n".join(
+        differ
+    )
+
+
+# --- Pages in Dutch ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dutch_client(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    return client
+
+
+@pytest.mark.django_db
+def test_the_home_page_speaks_dutch_with_the_language_cookie(dutch_client, initiative):
+    response = dutch_client.get(reverse("home"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<html lang="nl">' in page
+    for text in ("Initiatieven", "Taal", "Inloggen", "Registreren", "Samen goed doen"):
+        assert text in page, text
+    assert ">Log in<" not in page
+    assert ">Language<" not in page
+
+
+@pytest.mark.django_db
+def test_the_initiatives_list_speaks_dutch_with_the_language_cookie(dutch_client, initiative):
+    response = dutch_client.get(reverse("initiatives:list"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Initiatieven</h1>" in page
+    assert "Zoeken" in page
+    assert "1 initiatief" in page
+    assert "Taal" in page
+
+
+@pytest.mark.django_db
+def test_accept_language_nl_gives_dutch(client):
+    response = client.get(reverse("initiatives:list"), headers={"accept-language": "nl-NL,nl;q=0.9"})
+
+    assert response.status_code == 200
+    assert "<h1>Initiatieven</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_english_stays_the_default(client):
+    response = client.get(reverse("initiatives:list"))
+
+    assert "<h1>Initiatives</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_switcher_sets_dutch(client):
+    response = client.post(reverse("set_language"), {"language": "nl", "next": reverse("home")}, follow=True)
+
+    assert response.status_code == 200
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "nl"
+    assert "Initiatieven" in response.content.decode()
+
+
+# --- No text left unmarked in our templates ------------------------------------------------------
+
+# Names that are the same in every language.
+UNTRANSLATED_WORDS = {"Samen"}
+# Not text: comments, code samples (the API's header syntax, a curl command) and scripts.
+NOT_TEXT = [re.compile(r"<!--.*?-->", re.S), re.compile(r"<(script|style|pre|code)\b.*?</\1>", re.S | re.I)]
+# Attributes that people read (or hear, from a screen reader): their values count as text.
+READ_ATTRIBUTES = re.compile(
+    r"""\b(?:title|alt|placeholder|aria-label|label)\s*=\s*(["'])(.*?)\1""", re.S | re.I
+)
+TAGS_AND_ENTITIES = re.compile(r"<[^>]*>|&[#\w]+;", re.S)
+TRANSLATE_BLOCKS = {
+    "blocktranslate": "endblocktranslate",
+    "blocktrans": "endblocktrans",
+    "comment": "endcomment",
+}
+
+
+def unmarked_text(source: str) -> list[str]:
+    """Words in a template that reach the page without passing through {% translate %}."""
+    visible: list[str] = []
+    closing: str | None = None
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            name = token.split_contents()[0]
+            if closing is None and name in TRANSLATE_BLOCKS:
+                closing = TRANSLATE_BLOCKS[name]
+            elif name == closing:
+                closing = None
+            visible.append("\x00")  # a tag or variable: never a word, but splits words around it
+        elif token.token_type == TokenType.VAR:
+            visible.append("\x00")
+        elif token.token_type == TokenType.TEXT and closing is None:
+            visible.append(token.contents)
+    text = "".join(visible)
+    for pattern in NOT_TEXT:
+        text = pattern.sub("\x00", text)
+    attributes = [match.group(2) for match in READ_ATTRIBUTES.finditer(text)]
+    text = "\x00".join([TAGS_AND_ENTITIES.sub("\x00", text), *attributes])
+    words = re.findall(r"[^\W\d_][\w'’-]*", text)
+    return [word for word in words if word not in UNTRANSLATED_WORDS]
+
+
+def _our_templates() -> list[Path]:
+    return sorted(path for path in TEMPLATES.rglob("*") if path.suffix in {".html", ".txt"})
+
+
+def test_the_scanner_finds_unmarked_text():
+    assert unmarked_text("<p>Hello {{ name }}</p>") == ["Hello"]
+    assert unmarked_text('<a title="{% translate "Home" %}">{% translate "Home" %}</a>') == []
+    assert unmarked_text("{% blocktranslate %}Hi {{ x }}{% endblocktranslate %}<b>Bye</b>") == ["Bye"]
+    assert unmarked_text("<pre><code>Authorization: Bearer</code></pre>{# note #}<!-- x -->") == []
+    assert unmarked_text('<nav aria-label="Main"><img alt="{{ alt }}" src="a.png"></nav>') == ["Main"]
+
+
+@pytest.mark.parametrize("path", _our_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_templates_have_no_unmarked_text(path):
+    words = unmarked_text(path.read_text(encoding="utf-8"))
+    assert not words, f"Wrap in {{% translate %}} or {{% blocktranslate %}}: {words}"
