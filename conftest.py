@@ -72,6 +72,24 @@ def initiative(owner, team_member, member):
 
 
 @pytest.fixture
+def make_initiative(owner):
+    """Open initiatives owned by `owner`, numbered so that every title and slug differs."""
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        fields.setdefault("title", f"Initiative number {n}")
+        fields.setdefault("slug", f"initiative-{n}")
+        fields.setdefault("summary", "A summary.")
+        fields.setdefault("status", Initiative.Status.OPEN)
+        item = Initiative.objects.create(created_by=owner, **fields)
+        TeamMember.objects.create(initiative=item, member=owner, role=TeamMember.Role.OWNER)
+        return item
+
+    return make
+
+
+@pytest.fixture
 def people(owner, team_member, member, outsider, initiative):
     """The whole privacy matrix, by role name; anonymous is None."""
     return {"owner": owner, "team": team_member, "member": member, "outsider": outsider, "anonymous": None}

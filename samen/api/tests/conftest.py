@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from samen.api.models import ApiToken
-from samen.initiatives.models import Initiative, TeamMember
+from samen.initiatives.models import Initiative
 
 
 class ApiClient:
@@ -49,24 +49,6 @@ def draft(initiative):
     Initiative.objects.filter(pk=initiative.pk).update(status=Initiative.Status.DRAFT)
     initiative.refresh_from_db()
     return initiative
-
-
-@pytest.fixture
-def make_initiative(owner):
-    """Initiatives with `owner` as owner, numbered so that every title and slug differs."""
-    counter = iter(range(1, 10_000))
-
-    def make(**fields):
-        n = next(counter)
-        fields.setdefault("title", f"Initiative number {n}")
-        fields.setdefault("slug", f"initiative-{n}")
-        fields.setdefault("summary", "A summary.")
-        fields.setdefault("status", Initiative.Status.OPEN)
-        item = Initiative.objects.create(created_by=owner, **fields)
-        TeamMember.objects.create(initiative=item, member=owner, role=TeamMember.Role.OWNER)
-        return item
-
-    return make
 
 
 def assert_json_error(response, status: int) -> dict:

@@ -6,25 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from samen.initiatives.models import Initiative, TeamMember
-
-
-@pytest.fixture
-def make_initiative(owner):
-    """Create initiatives directly (with `owner` as owner) so tests control every field."""
-    counter = iter(range(1, 10_000))
-
-    def make(**fields):
-        n = next(counter)
-        fields.setdefault("title", f"Initiative number {n}")
-        fields.setdefault("slug", f"initiative-{n}")
-        fields.setdefault("summary", "A summary.")
-        fields.setdefault("status", Initiative.Status.OPEN)
-        item = Initiative.objects.create(created_by=owner, **fields)
-        TeamMember.objects.create(initiative=item, member=owner, role=TeamMember.Role.OWNER)
-        return item
-
-    return make
+from samen.initiatives.models import Initiative
 
 
 @pytest.fixture
