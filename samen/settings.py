@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "samen.initiatives",
     "samen.impact",
     "samen.messaging",
+    "samen.reports",
     "samen.api",
     "samen.demo",
 ]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("initiatives/", include("samen.initiatives.urls")),
     path("contributions/", include("samen.impact.urls")),
     path("tokens/", include("samen.api.urls")),
+    path("maps/", include("samen.reports.urls")),
+    path("gateways/", include("samen.messaging.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("reference/rows/", core_views.reference_rows, name="reference_rows"),
