@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Attachment, Category, Report, ReportChange, ReportMap, Subscription, Webhook, WebhookDelivery
+from .models import (
+    Attachment,
+    Category,
+    Report,
+    ReportChange,
+    ReportMap,
+    Subscription,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 class CategoryInline(admin.TabularInline):
