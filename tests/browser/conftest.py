@@ -1,0 +1,85 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+- One Chromium per test module and xdist worker (see `chromium` below for why not per session).
+- A fresh browser context per page, so cookies never leak between tests.
+- The live server runs in a thread of this process, so the test sees the same settings and the same
+  `mail.outbox`, and the root conftest's ImmediateBackend runs tasks during the request.
+- Every test here uses the transactional database (live_server asks for it): the server thread
+  must see what the test wrote.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from .harness import Browsing
+
+CHROMIUM = os.environ.get("SAMEN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for the tests of a module.
+
+    Playwright's sync API keeps an asyncio loop running on the main thread while it is started.
+    Django refuses ORM calls under a running loop unless DJANGO_ALLOW_ASYNC_UNSAFE is set, and
+    async_to_sync (signals with async receivers, async tasks) refuses to run at all. So the loop
+    lives only as long as a browser module: a unit test that xdist schedules after it on the
+    same worker runs with no loop and the usual safety check.
+    """
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium.")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.samen_call_passed = report.passed
+    return report
+
+
+@pytest.fixture
+def browsing(request, chromium, live_server):
+    harness = Browsing(chromium, live_server.url)
+    yield harness
+    failures = harness.finish(test_passed=getattr(request.node, "samen_call_passed", False))
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
+
+
+@pytest.fixture
+def page(browsing):
+    """A page with JavaScript on, signed out."""
+    return browsing.new_page()
+
+
+@pytest.fixture
+def nojs_page(browsing):
+    """A page with JavaScript off, signed out: what htmx must only ever enhance."""
+    return browsing.new_page(javascript=False)

@@ -1,0 +1,236 @@
+"""What every browser test gets: pages that stay on the live server, and an axe check on every page.
+
+A `Browsing` belongs to one test. Each page it opens:
+
+- may only talk to the live server. Any other request (a map tile, a CDN font, analytics) is aborted
+  and fails the test, so no test touches the network and no page quietly depends on it;
+- fails the test on a JavaScript error, on a console error, or on a same-origin response of 4xx/5xx
+  that the test did not ask for (a missing stylesheet, a broken htmx endpoint);
+- remembers every document it showed and every htmx swap. Each of those states must have passed
+  axe: `check_a11y(page)` checks the current one, and the test's teardown checks the last one and
+  fails if an earlier one was never checked.
+
+Pages with JavaScript off cannot run axe (the browser runs no script, not even axe's timers), so
+their check loads the same URL with the same cookies in a JavaScript-enabled twin page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, Route, expect
+
+from .axe import axe_violations, describe
+
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@dataclass
+class Shown:
+    """One state of a page that a person could see: a document, or a document after an htmx swap."""
+
+    what: str
+    checked: bool = False
+
+
+@dataclass
+class PageState:
+    browsing: Browsing
+    javascript: bool
+    shown: list[Shown] = field(default_factory=list)
+    expected_statuses: set[tuple[str, int]] = field(default_factory=set)
+    document_status: int | None = None
+
+
+def state_of(page: Page) -> PageState:
+    state = getattr(page, "_samen_state", None)
+    if state is None:
+        raise RuntimeError("This page was not opened through the Browsing harness.")
+    return state
+
+
+class Browsing:
+    def __init__(self, browser: Browser, base_url: str):
+        self.browser = browser
+        self.base_url = base_url.rstrip("/")
+        self.origin = urlsplit(self.base_url).netloc
+        self.contexts: list[BrowserContext] = []
+        self.pages: list[Page] = []
+        self.problems: list[str] = []
+        self.external_requests: list[str] = []
+
+    # --- opening pages ---------------------------------------------------------------------------
+
+    def new_page(self, *, javascript: bool = True, member=None, viewport: dict | None = None) -> Page:
+        context = self._new_context(javascript=javascript, viewport=viewport)
+        page = context.new_page()
+        page._samen_state = PageState(self, javascript)  # type: ignore[attr-defined]
+        page.on("framenavigated", lambda frame: self._on_navigated(page, frame))
+        page.on("response", lambda response: self._on_response(page, response))
+        page.on("pageerror", lambda error: self.problems.append(f"JavaScript error on {page.url}: {error}"))
+        page.on("console", lambda message: self._on_console(page, message))
+        self.pages.append(page)
+        if member is not None:
+            self.log_in(page, member)
+        return page
+
+    def _new_context(self, *, javascript: bool, storage_state=None, viewport=None) -> BrowserContext:
+        options = {"viewport": viewport} if viewport else {}
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            java_script_enabled=javascript,
+            locale="en-GB",
+            storage_state=storage_state,
+            **options,
+        )
+        # Auto-waiting needs seconds on a busy CI machine, not Playwright's default 30.
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route("**/*", self._only_the_live_server)
+        self.contexts.append(context)
+        return context
+
+    def log_in(self, page: Page, member) -> None:
+        """Sign in without the form (the log-in journey tests the form): a real session, as a cookie."""
+        client = Client()
+        client.force_login(member)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": self.base_url}]
+        )
+
+    # --- what the pages do -----------------------------------------------------------------------
+
+    def _only_the_live_server(self, route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).netloc == self.origin:
+            route.continue_()
+        else:
+            self.external_requests.append(url)
+            route.abort("blockedbyclient")
+
+    def _on_navigated(self, page: Page, frame) -> None:
+        if frame == page.main_frame and frame.url.startswith(self.base_url):
+            state_of(page).shown.append(Shown(frame.url))
+
+    def _on_response(self, page: Page, response: Response) -> None:
+        if urlsplit(response.url).netloc != self.origin:
+            return
+        state = state_of(page)
+        if response.request.is_navigation_request() and response.frame == page.main_frame:
+            state.document_status = response.status
+        if response.status >= 400 and (response.url, response.status) not in state.expected_statuses:
+            self.problems.append(
+                f"{response.request.method} {response.url} answered {response.status} "
+                f"({response.request.resource_type})"
+            )
+        if response.request.resource_type in ("xhr", "fetch"):
+            # An htmx swap changes what the person sees: that state needs its own axe check.
+            state.shown.append(Shown(f"{page.url} after {response.request.method} {response.url}"))
+
+    def _on_console(self, page: Page, message: ConsoleMessage) -> None:
+        # A blocked or failing request logs "Failed to load resource"; those are reported above.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problems.append(f"console error on {page.url}: {message.text}")
+
+    # --- checks ----------------------------------------------------------------------------------
+
+    def check_a11y(self, page: Page) -> None:
+        """Run axe on what the page shows now; 0 violations or the test fails."""
+        state = state_of(page)
+        page.wait_for_load_state("load")
+        if state.javascript:
+            violations = axe_violations(page)
+            where = page.url
+        else:
+            violations = self._check_in_javascript_twin(page)
+            where = f"{page.url} (loaded again with JavaScript on, to run axe)"
+        if state.shown:
+            state.shown[-1].checked = True
+        assert not violations, describe(violations, where)
+
+    def _check_in_javascript_twin(self, page: Page) -> list[dict]:
+        twin_context = self._new_context(
+            javascript=True, storage_state=page.context.storage_state(), viewport=page.viewport_size
+        )
+        try:
+            twin = twin_context.new_page()
+            twin.on(
+                "pageerror", lambda error: self.problems.append(f"JavaScript error on {twin.url}: {error}")
+            )
+            response = twin.goto(page.url)
+            status = response and response.status
+            expected = state_of(page).document_status
+            assert status == expected, (
+                f"{page.url} answered {status} with JavaScript on, {expected} with it off"
+            )
+            return axe_violations(twin)
+        finally:
+            twin_context.close()
+            self.contexts.remove(twin_context)
+
+    def finish(self, *, test_passed: bool = True) -> list[str]:
+        """Check the last state of every page; return everything that went wrong.
+
+        After a failed test the pages are wherever the failure left them: checking them with axe
+        would only bury the real failure, so then only the network and error reports are returned.
+        """
+        failures: list[str] = []
+        try:
+            if test_passed:
+                failures.extend(self._unchecked_states())
+            if self.external_requests:
+                failures.append(
+                    "Pages tried to reach beyond the live server (blocked):\n  "
+                    + "\n  ".join(self.external_requests)
+                )
+            failures.extend(self.problems)
+        finally:
+            for context in self.contexts:
+                context.close()
+        return failures
+
+    def _unchecked_states(self) -> list[str]:
+        failures = []
+        for page in self.pages:
+            if page.is_closed():
+                continue
+            state = state_of(page)
+            if state.shown and not state.shown[-1].checked:
+                try:
+                    self.check_a11y(page)
+                except AssertionError as error:
+                    failures.append(str(error))
+            unchecked = [shown.what for shown in state.shown if not shown.checked]
+            if unchecked:
+                failures.append(
+                    "These page states were shown but never checked with axe "
+                    "(call check_a11y(page) after each navigation or htmx swap):\n  " + "\n  ".join(unchecked)
+                )
+        return failures
+
+
+# --- helpers the journeys use ---------------------------------------------------------------------
+
+
+def check_a11y(page: Page) -> None:
+    state_of(page).browsing.check_a11y(page)
+
+
+def visit(page: Page, path: str, *, status: int = 200) -> Response:
+    """Go to a path on the live server, expect `status`, and run axe on what it shows."""
+    url = state_of(page).browsing.base_url + path
+    if status >= 400:
+        state_of(page).expected_statuses.add((url, status))
+    response = page.goto(url)
+    assert response is not None, f"no response for {path}"
+    assert response.status == status, f"{path} answered {response.status}, expected {status}"
+    check_a11y(page)
+    return response
+
+
+def log_in(page: Page, member) -> None:
+    state_of(page).browsing.log_in(page, member)

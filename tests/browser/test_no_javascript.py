@@ -1,0 +1,103 @@
+"""Every page renders usefully with JavaScript off: htmx only ever enhances.
+
+Each page is loaded in a browser that runs no script at all. It must answer as expected, have one
+non-empty h1 and real content in <main>, and offer nothing that only works with JavaScript: every
+element that htmx drives sits in a form with an action, or is a link. axe checks each page too
+(in a JavaScript-enabled twin, the only place axe can run; see harness.py).
+
+Forms and journeys that post with JavaScript off are in test_follow.py and test_switch_language.py.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from samen.impact import ledger
+from samen.impact.models import Contribution
+from samen.initiatives.models import Update
+
+from .harness import log_in, visit
+
+pytestmark = pytest.mark.browser
+
+# (who is signed in, path, expected status, text that shows the page did its job).
+# {slug}, {update} and {owner} are filled in from the fixtures.
+PAGES = [
+    (None, "/", 200, "Clean water for Kibera"),
+    (None, "/initiatives/", 200, "Clean water for Kibera"),
+    (None, "/initiatives/?q=water", 200, "Clean water for Kibera"),
+    (None, "/initiatives/?q=nothing+matches+this&cause=water&status=closed", 200, "No initiatives match"),
+    (None, "/initiatives/{slug}/", 200, "The first well is dug"),
+    (None, "/initiatives/{slug}/updates/{update}/", 200, "nine days"),
+    (None, "/contributions/initiative/{slug}/", 200, "Clean water for Kibera"),
+    (None, "/accounts/login/", 200, "Forgot your password?"),
+    (None, "/accounts/signup/", 200, "Password (again)"),
+    (None, "/accounts/password/reset/", 200, "Email"),
+    (None, "/api/docs", 200, "/api/initiatives"),
+    (None, "/no-such-page/", 404, "Back to the home page"),
+    ("owner", "/initiatives/{slug}/", 200, "Post an update"),
+    ("owner", "/initiatives/new/", 200, "Summary"),
+    ("owner", "/initiatives/{slug}/edit/", 200, "Edit “Clean water for Kibera”"),
+    ("owner", "/initiatives/{slug}/team/", 200, "Tom Team"),
+    ("owner", "/initiatives/{slug}/status/", 200, "Status"),
+    ("owner", "/initiatives/{slug}/updates/new/", 200, "Post the update"),
+    ("owner", "/people/me/", 200, "olga@example.org"),
+    ("owner", "/people/{owner}/", 200, "Olga Owner"),
+    ("owner", "/contributions/", 200, "Dug the well"),
+    ("owner", "/tokens/", 200, "Create a token"),
+    ("owner", "/accounts/email/", 200, "olga@example.org"),
+    ("owner", "/accounts/password/change/", 200, "Current Password"),
+    ("member", "/initiatives/{slug}/", 200, "Unfollow"),
+    ("member", "/people/{owner}/", 200, "Olga Owner"),
+]
+
+# htmx attributes that make a request; each must have a plain HTML way to do the same.
+HTMX_REQUESTS = "[hx-get], [hx-post], [hx-put], [hx-patch], [hx-delete], [data-hx-get], [data-hx-post]"
+WORKS_WITHOUT_JS = (
+    """(el) => !!(el.closest('form[action]') || (el.tagName === 'A' && el.getAttribute('href')))"""
+)
+
+
+@pytest.fixture
+def site(owner, member, initiative):
+    update = Update.objects.create(
+        initiative=initiative, author=owner, title="The first well is dug", body="It took **nine days**."
+    )
+    ledger.record(
+        kind=Contribution.Kind.TIME,
+        initiative=initiative,
+        member=owner,
+        minutes=90,
+        description="Dug the well",
+        source="tests.browser",
+        source_ref="1",
+    )
+    return {
+        "people": {"owner": owner, "member": member},
+        "values": {"slug": initiative.slug, "update": update.pk, "owner": owner.pk},
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "status", "text"), PAGES, ids=[f"{who or 'anonymous'} {path}" for who, path, *_ in PAGES]
+)
+def test_the_page_is_useful_without_javascript(nojs_page, site, who, path, status, text):
+    page = nojs_page
+    if who:
+        log_in(page, site["people"][who])
+
+    visit(page, path.format(**site["values"]), status=status)
+
+    assert page.evaluate("typeof window.htmx") == "undefined", "JavaScript ran in a context that has it off"
+    assert page.title().strip()
+    expect(page.locator("h1")).to_have_count(1)
+    assert page.locator("h1").inner_text().strip()
+    main_text = page.locator("main").inner_text()
+    assert len(main_text.split()) >= 8, f"<main> says too little without JavaScript: {main_text!r}"
+    assert text in main_text, f"{text!r} is not in <main>: {main_text!r}"
+    needs_js = [
+        element.evaluate("(el) => el.outerHTML.slice(0, 200)")
+        for element in page.locator(HTMX_REQUESTS).all()
+        if not element.evaluate(WORKS_WITHOUT_JS)
+    ]
+    assert not needs_js, f"controls that only work with JavaScript: {needs_js}"
+    assert not page.locator("[onclick], [onchange], [onsubmit], a[href^='javascript:']").count()
