@@ -1,6 +1,7 @@
 """Markdown that is safe to show: rendered with Python-Markdown, then cleaned by nh3 (Ammonia)."""
 
 import re
+import threading
 
 import markdown as md
 import nh3
@@ -13,13 +14,25 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 # Raw HTML is escaped before Markdown runs, so an author cannot smuggle in tags; nh3 then
 # removes anything Markdown itself produced that is not on the list (for example javascript: links).
-_RENDERER = md.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+# A Markdown instance keeps parser state between reset() and the end of convert(), so one shared
+# instance garbles or crashes renders that overlap in gunicorn's threads. Each thread gets its own,
+# built once: building one loads the extensions, which costs more than most renders.
+_local = threading.local()
+
+
+def _renderer() -> md.Markdown:
+    renderer = getattr(_local, "renderer", None)
+    if renderer is None:
+        renderer = _local.renderer = md.Markdown(extensions=EXTENSIONS)
+    return renderer
 
 
 def render_markdown(source: str) -> SafeString:
-    _RENDERER.reset()
+    renderer = _renderer()
+    renderer.reset()
     escaped = (source or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    html = _RENDERER.convert(escaped)
+    html = renderer.convert(escaped)
     # Headings inside user text start at h2: the page owns h1.
     html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
     clean = nh3.clean(

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
@@ -5,6 +7,7 @@ from django.db.models import BooleanField, F
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +39,59 @@ class InitiativeQuerySet(models.QuerySet):
         return self.filter(place_name__icontains=text)
 
 
-class Initiative(Place):
+class StoresRenderedMarkdown(models.Model):
+    """Keeps the sanitised HTML of Markdown fields beside their source, rendered once in save().
+
+    Rendering a long story takes milliseconds; pages are read far more often than written. The
+    HTML column is NULL where nothing was rendered yet (rows from bulk_create(), fixtures or raw
+    SQL); a NULL column, or a source changed in memory and not saved, is rendered on the spot, so
+    the HTML shown always matches the text. QuerySet.update() of a source bypasses save(): don't.
+    """
+
+    # Source field name -> HTML field name.
+    rendered_fields: ClassVar[dict[str, str]] = {}
+
+    class Meta:
+        abstract = True
+
+    def save(self, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        deferred = self.get_deferred_fields()
+        rendered = {}
+        for source, html in self.rendered_fields.items():
+            if source in deferred or (update_fields is not None and source not in update_fields):
+                continue  # the source is not being written, so its stored HTML stays right
+            text = getattr(self, source)
+            setattr(self, html, str(render_markdown(text)))
+            rendered[source] = text
+            if update_fields is not None:
+                kwargs["update_fields"] = update_fields = [*update_fields, html]
+        super().save(**kwargs)
+        self._rendered_from = {**getattr(self, "_rendered_from", {}), **rendered}
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *, fetch_mode=None):
+        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        loaded = instance.__dict__
+        # The source text each stored HTML was rendered from, as far as this instance knows.
+        instance._rendered_from = {
+            source: loaded[source]
+            for source, html in cls.rendered_fields.items()
+            if source in loaded and loaded.get(html) is not None
+        }
+        return instance
+
+    def rendered_html(self, source: str) -> SafeString:
+        text = getattr(self, source)
+        html = self.rendered_fields[source]
+        if source in getattr(self, "_rendered_from", {}) and self._rendered_from[source] == text:
+            stored = getattr(self, html)
+            if stored is not None:
+                return mark_safe(stored)  # noqa: S308 - rendered and cleaned by render_markdown in save()
+        return render_markdown(text)
+
+
+class Initiative(StoresRenderedMarkdown, Place):
     """The hub: plans, tasks, fundraising and report maps all hang off an initiative."""
 
     class Status(models.TextChoices):
@@ -48,6 +103,8 @@ class Initiative(Place):
     slug = models.SlugField(_("web address"), max_length=80, unique=True)
     summary = models.CharField(_("summary"), max_length=300, help_text=_("One or two sentences."))
     story = models.TextField(_("story"), blank=True, max_length=20000, help_text=_("You can use Markdown."))
+    # The story as sanitised HTML, kept by StoresRenderedMarkdown.save(); NULL until rendered.
+    story_rendered = models.TextField(null=True, editable=False)
     causes = models.JSONField(_("causes"), default=list, blank=True)
     image = models.ImageField(_("image"), upload_to="initiatives/%Y/%m/", blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -61,8 +118,13 @@ class Initiative(Place):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     follower_count = models.PositiveIntegerField(_("followers"), default=0)
+    # Goes up whenever the page shows something new from other rows: an update, a team change, a
+    # renamed member (signals.py). With updated_at it keys the page's cached fragments. NULL until
+    # the first such change; nullable so that SQLite adds the column without rebuilding the table.
+    page_version = models.PositiveIntegerField(null=True, editable=False)
 
     objects = InitiativeQuerySet.as_manager()
+    rendered_fields: ClassVar[dict[str, str]] = {"story": "story_rendered"}
 
     class Meta:
         verbose_name = _("initiative")
@@ -77,8 +139,13 @@ class Initiative(Place):
         return reverse("initiatives:detail", args=[self.slug])
 
     @property
-    def story_html(self):
-        return render_markdown(self.story)
+    def story_html(self) -> SafeString:
+        return self.rendered_html("story")
+
+    @property
+    def cache_version(self) -> str:
+        """Part of every cache key for what the page shows; changes whenever any of that changes."""
+        return f"{self.pk}:{self.updated_at.isoformat()}:{self.page_version or 0}"
 
     @property
     def is_public(self) -> bool:
@@ -217,7 +284,7 @@ class Follow(models.Model):
         return _("%(member)s follows %(initiative)s") % {"member": self.member, "initiative": self.initiative}
 
 
-class Update(models.Model):
+class Update(StoresRenderedMarkdown):
     """A transparency post. Followers get it by e-mail, through a background task."""
 
     initiative = models.ForeignKey(
@@ -232,9 +299,13 @@ class Update(models.Model):
     )
     title = models.CharField(_("title"), max_length=140)
     body = models.TextField(_("text"), max_length=20000, help_text=_("You can use Markdown."))
+    # The body as sanitised HTML, kept by StoresRenderedMarkdown.save(); NULL until rendered.
+    body_rendered = models.TextField(null=True, editable=False)
     created_at = models.DateTimeField(_("posted"), default=timezone.now)
     # Set when the mailing task has queued a message for every follower (see tasks.py).
     mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    rendered_fields: ClassVar[dict[str, str]] = {"body": "body_rendered"}
 
     class Meta:
         verbose_name = _("update")
@@ -248,5 +319,5 @@ class Update(models.Model):
         return reverse("initiatives:update", args=[self.initiative.slug, self.pk])
 
     @property
-    def body_html(self):
-        return render_markdown(self.body)
+    def body_html(self) -> SafeString:
+        return self.rendered_html("body")

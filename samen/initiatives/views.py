@@ -5,11 +5,15 @@ Every initiative is fetched through access.get_initiative_for_viewer / _for_team
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,11 +34,16 @@ from .search import search_initiatives
 
 PAGE_SIZE = 20
 LATEST_UPDATES = 5
+# The partials of initiatives/detail.html that every viewer sees alike.
+SHARED_FRAGMENTS = ("back", "story", "updates", "facts", "team")
+# The key changes whenever the content does; the timeout only bounds how long a cache that
+# outlives a deploy (Redis) can serve fragments of the previous version of the template.
+SHARED_FRAGMENTS_SECONDS = 60 * 60
 
 
 def _listing():
-    # The story can be 20,000 characters; cards never show it.
-    return Initiative.objects.public().defer("story")
+    # The story can be 20,000 characters, and its HTML more; cards show neither.
+    return Initiative.objects.public().defer("story", "story_rendered")
 
 
 @require_GET
@@ -79,13 +88,39 @@ def _detail_context(request, initiative, role, *, following=None):
     }
 
 
+def _shared_fragments(initiative) -> dict[str, str]:
+    """The parts of the initiative page that look the same to every viewer, as HTML.
+
+    Rendering them (and the two queries behind the team and the updates) was most of the page's
+    cost, so they are cached, in one entry, under Initiative.cache_version, which changes with
+    everything they show, and under the language and time zone they were rendered in. They are
+    rendered without the request: no CSRF token, user or session can end up in them.
+    """
+    key = ":".join(
+        ["initiatives:page", initiative.cache_version, get_language(), timezone.get_current_timezone_name()]
+    )
+    fragments = cache.get(key)
+    if fragments is None:
+        context = {
+            "initiative": initiative,
+            "team": initiative.team.select_related("member").order_by("role", "added_at"),
+            "updates": initiative.updates.select_related("author")[:LATEST_UPDATES],
+        }
+        fragments = {
+            name: render_to_string(f"initiatives/detail.html#{name}", context) for name in SHARED_FRAGMENTS
+        }
+        cache.set(key, fragments, SHARED_FRAGMENTS_SECONDS)
+    return fragments
+
+
 @require_GET
 def initiative_detail(request, slug):
     initiative, role = get_initiative_for_viewer(request.user, slug)
     context = _detail_context(request, initiative, role)
-    context["team"] = initiative.team.select_related("member").order_by("role", "added_at")
-    context["updates"] = initiative.updates.select_related("author")[:LATEST_UPDATES]
-    context["status_form"] = StatusForm(initial={"status": initiative.status})
+    context["shared"] = _shared_fragments(initiative)
+    if context["is_owner"]:
+        # Only owners see the status form; nobody else should pay for building it.
+        context["status_form"] = StatusForm(initial={"status": initiative.status})
     return render(request, "initiatives/detail.html", context)
 
 

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -28,3 +29,11 @@ def jpeg_bytes(size=(64, 48), exif=None) -> bytes:
 
 def jpeg_upload(name="photo.jpg", **kwargs) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, jpeg_bytes(**kwargs), content_type="image/jpeg")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The initiative page caches fragments; each test starts from an empty cache, as after a deploy."""
+    cache.clear()
+    yield
+    cache.clear()
