@@ -16,7 +16,7 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
-from samen.messaging.gateways import TransportError, UnknownGateway, get_gateway
+from samen.messaging.gateways import TransportError, UnknownGateway, get_gateway, polled_kinds
 from samen.messaging.models import Channel, DeliveryAttempt, OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,11 @@ RETRY_BASE_SECONDS = 60
 @task
 def deliver(outbound_id: int) -> str:
     """Send one queued message through its gateway and record the attempt. Returns the new state."""
-    claimed = OutboundMessage.objects.filter(pk=outbound_id, state=OutboundMessage.State.QUEUED).update(
-        state=OutboundMessage.State.SENDING, attempts=F("attempts") + 1
+    claimed = (
+        OutboundMessage.objects.filter(pk=outbound_id, state=OutboundMessage.State.QUEUED)
+        # Polled gateways (SMSSync) hand their messages over when the phone asks: never push them.
+        .exclude(gateway__in=polled_kinds())
+        .update(state=OutboundMessage.State.SENDING, attempts=F("attempts") + 1)
     )
     if claimed != 1:
         # Someone else is sending it, or it is already done (or gone): nothing to do.

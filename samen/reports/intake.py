@@ -1,1 +1,245 @@
-"""How inbound messages become reports. Registered with the messaging router at start-up."""
+"""How inbound messages become reports. Registered with the messaging router at start-up.
+
+A map takes
+- an SMS whose first word is its `sms_keyword` (any case; the keyword is left out of the text),
+  or else one sent to its `sms_number`;
+- an e-mail sent to its `email_address` (To, Cc or the envelope recipient);
+and only when its `channels` include "sms" or "email".
+
+The message becomes a report through `actions.create_report`, which keeps one report per gateway
+message id and one per sender and text within the map's duplicate window, so retry storms and
+resent texts make no copies. The map's `auto_reply` ({number} is the report's number) goes back
+through the same gateway and channel, once per report. Pictures and attachments are fetched
+after the transaction commits, by a task, so a slow media server never holds up the webhook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from samen.messaging import router
+from samen.messaging.gateways import Gateway, TransportError, UnknownGateway, get_gateway
+from samen.messaging.models import InboundMessage
+from samen.messaging.outbox import queue
+
+from .actions import create_report
+from .models import Attachment, Report, ReportMap
+
+logger = logging.getLogger(__name__)
+
+ROUTE = "reports.intake"
+TITLE_WORDS = 8
+TITLE_CHARS = 80
+# A gateway id that does not fit Report.external_id is replaced by its hash: still one per message.
+EXTERNAL_ID_CHARS = 100
+# Numbers are compared on their last nine digits when both are that long, so "+254 700 000 001",
+# "254700000001" and "0700000001" are one number; short codes must match exactly.
+NUMBER_TAIL = 9
+_MATCH_ATTRIBUTE = "_reports_intake_match"
+
+
+@dataclass(frozen=True)
+class Match:
+    report_map: ReportMap
+    text: str
+
+
+def _gateway(message: InboundMessage) -> Gateway | None:
+    try:
+        return get_gateway(message.gateway, message.channel)
+    except UnknownGateway:
+        return None
+
+
+def _digits(number: str) -> str:
+    digits = re.sub(r"\D", "", number or "")
+    return digits[2:] if digits.startswith("00") else digits
+
+
+def _same_number(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if len(a) >= NUMBER_TAIL and len(b) >= NUMBER_TAIL:
+        return a[-NUMBER_TAIL:] == b[-NUMBER_TAIL:]
+    return a == b
+
+
+def find_map(message: InboundMessage) -> Match | None:
+    """The map that takes this message, and the text that makes the report."""
+    gateway = _gateway(message)
+    medium = gateway.medium if gateway else ""
+    if medium == "sms":
+        return _find_sms_map(message)
+    if medium == "email":
+        return _find_email_map(message)
+    return None
+
+
+def _find_sms_map(message: InboundMessage) -> Match | None:
+    words = message.body.strip().split(maxsplit=1)
+    if words:
+        # People add punctuation after a keyword ("Maji!", "MAJI:"); ignore it, as the router does.
+        keyword = words[0].rstrip(".!?,;:")
+        if keyword:
+            for report_map in ReportMap.objects.filter(sms_keyword__iexact=keyword).order_by("pk"):
+                if report_map.accepts(ReportMap.Channel.SMS):
+                    return Match(report_map, words[1].strip() if len(words) > 1 else "")
+    number = _digits(message.recipient)
+    if number:
+        for report_map in ReportMap.objects.exclude(sms_number="").order_by("pk"):
+            if _same_number(_digits(report_map.sms_number), number) and report_map.accepts(
+                ReportMap.Channel.SMS
+            ):
+                return Match(report_map, message.body.strip())
+    return None
+
+
+def _find_email_map(message: InboundMessage) -> Match | None:
+    addresses = {address.strip().lower() for address in message.recipient.split(",") if "@" in address}
+    if not addresses:
+        return None
+    query = Q()
+    for address in addresses:
+        query |= Q(email_address__iexact=address)
+    for report_map in ReportMap.objects.filter(query).order_by("pk"):
+        if report_map.accepts(ReportMap.Channel.EMAIL):
+            return Match(report_map, message.body.strip())
+    return None
+
+
+def _matches(message: InboundMessage) -> bool:
+    match = find_map(message)
+    if match is None:
+        return False
+    gateway = _gateway(message)
+    if not match.text and not message.subject and not (gateway and gateway.media(message)):
+        # Nothing to report (a bare keyword, an empty text): leave it for a person to look at.
+        return False
+    # The router hands the same object to the handler; keep the look-up rather than repeat it.
+    setattr(message, _MATCH_ATTRIBUTE, match)
+    return True
+
+
+def title_from(text: str) -> str:
+    """The first words of the first line; "…" says there is more."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    words = lines[0].split()
+    title = " ".join(words[:TITLE_WORDS])
+    if len(title) > TITLE_CHARS:
+        title = title[:TITLE_CHARS].rsplit(" ", 1)[0] or title[:TITLE_CHARS]
+    shortened = title != " ".join(words) or len(lines) > 1
+    return f"{title}…" if shortened else title
+
+
+def external_id_for(message: InboundMessage) -> str:
+    key = message.idempotency_key
+    if len(key) <= EXTERNAL_ID_CHARS:
+        return key
+    return f"{message.gateway}:#{hashlib.sha256(key.encode()).hexdigest()}"[:EXTERNAL_ID_CHARS]
+
+
+def handle(message: InboundMessage) -> Report:
+    match = getattr(message, _MATCH_ATTRIBUTE, None) or find_map(message)
+    if match is None:
+        raise LookupError("no report map takes this message any more")
+    gateway = _gateway(message)
+    assert gateway is not None  # find_map found a map, so the gateway is known
+    source = Report.Source.EMAIL if gateway.medium == "email" else Report.Source.SMS
+    report_map = match.report_map
+
+    title = title_from(match.text)
+    if source == Report.Source.EMAIL and message.subject:
+        title = message.subject
+    if not title:
+        title = gettext("Report by e-mail") if source == Report.Source.EMAIL else gettext("Report by SMS")
+    sent_at = gateway.sent_at(message)
+    # A phone with a wrong clock must not file a report in the future.
+    event_at = min(sent_at, timezone.now()) if sent_at else message.received_at
+
+    report, created = create_report(
+        report_map,
+        source=source,
+        external_id=external_id_for(message),
+        reporter_contact=message.sender,
+        title=title,
+        description=match.text,
+        inbound=message,
+        event_at=event_at,
+    )
+    if created and gateway.media(message):
+        report_id, inbound_id = report.pk, message.pk
+        transaction.on_commit(lambda: attach_media.enqueue(report_id, inbound_id))
+    if report_map.auto_reply and message.sender and gateway.auto_reply_allowed(message):
+        subject = ""
+        if source == Report.Source.EMAIL:
+            subject = f"Re: {message.subject}" if message.subject else gettext("Your report")
+        queue(
+            message.gateway,
+            message.sender,
+            report_map.auto_reply.replace("{number}", str(report.pk)),
+            # One answer per report: a resent text or a retry storm gets no second reply.
+            key=f"reports.auto_reply:{report.pk}",
+            subject=subject,
+            channel=message.channel,
+            in_reply_to=message,
+        )
+    return report
+
+
+@task
+def attach_media(report_id: int, inbound_id: int) -> int:
+    """Download the message's pictures and attachments and keep them with the report.
+
+    Safe to run twice: each file is looked for (by name and checksum) under a lock on the report
+    row before it is stored. Returns how many files were added.
+    """
+    message = InboundMessage.objects.select_related("channel").filter(pk=inbound_id).first()
+    gateway = _gateway(message) if message else None
+    if message is None or gateway is None or not Report.objects.filter(pk=report_id).exists():
+        return 0
+    added = 0
+    for media in gateway.media(message):
+        try:
+            content = gateway.fetch_media(media)
+        except TransportError as exc:
+            # The raw message keeps the reference, so a reviewer can still find the original.
+            logger.warning("report %s: could not fetch %s: %s", report_id, media.name, exc.message)
+            continue
+        if len(content) > settings.SAMEN_MAX_UPLOAD_BYTES:
+            logger.warning("report %s: %s is larger than the upload limit; not kept", report_id, media.name)
+            continue
+        checksum = hashlib.sha256(content).hexdigest()
+        with transaction.atomic():
+            report = Report.objects.select_for_update().get(pk=report_id)
+            if Attachment.objects.filter(
+                report=report, sha256=checksum, original_name=media.name[:255]
+            ).exists():
+                continue
+            attachment = Attachment(
+                report=report,
+                content_type=media.content_type[:100],
+                size=len(content),
+                original_name=media.name[:255],
+                source_url=media.url[:1000],
+                sha256=checksum,
+            )
+            attachment.file.save(media.name[-80:] or "attachment", ContentFile(content), save=False)
+            attachment.save()
+            added += 1
+    return added
+
+
+router.register_route(ROUTE, _matches, handle)

@@ -12,10 +12,13 @@ whoever happens to import it first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from samen.messaging.models import Channel, OutboundMessage
+    from datetime import datetime
+
+    from samen.messaging.models import Channel, InboundMessage, OutboundMessage
 
 _registry: dict[str, type[Gateway]] = {}
 
@@ -33,10 +36,25 @@ class UnknownGateway(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class Media:
+    """A file that came with an inbound message: an MMS picture (`url`) or an e-mail attachment (`content`)."""
+
+    name: str
+    content_type: str
+    url: str = ""
+    content: bytes | None = None
+
+
 class Gateway:
     """Base class: holds the channel (if any) whose settings the gateway should use."""
 
     kind: str = ""
+    # "sms" or "email": what the messages are, so feature apps can route them without knowing kinds.
+    medium: str = ""
+    # True when the other side collects outbound messages itself (an SMSSync phone polls for them):
+    # the deliver task leaves such messages queued instead of pushing them.
+    polled: bool = False
 
     def __init__(self, channel: Channel | None = None):
         self.channel = channel
@@ -47,6 +65,27 @@ class Gateway:
 
     def send(self, outbound: OutboundMessage) -> str:
         raise NotImplementedError(f"{type(self).__name__} cannot send messages")
+
+    # Reading a stored inbound message back. Only the gateway knows its raw format, so feature apps
+    # ask it rather than parse `InboundMessage.raw` themselves.
+
+    def sent_at(self, message: InboundMessage) -> datetime | None:
+        """When the sender sent it, if the gateway says so."""
+        return None
+
+    def media(self, message: InboundMessage) -> list[Media]:
+        """The files that came with it (cheap: nothing is downloaded here)."""
+        return []
+
+    def fetch_media(self, media: Media) -> bytes:
+        """The bytes of one file from `media()`; raises TransportError when they cannot be had."""
+        if media.content is None:
+            raise TransportError(f"{type(self).__name__} cannot download {media.name}", permanent=True)
+        return media.content
+
+    def auto_reply_allowed(self, message: InboundMessage) -> bool:
+        """False when answering automatically could start a loop (say, with another auto-responder)."""
+        return True
 
 
 def register(kind: str):
@@ -81,5 +120,16 @@ def registered_kinds() -> list[str]:
     return sorted(_registry)
 
 
+def polled_kinds() -> list[str]:
+    return sorted(kind for kind, cls in _registry.items() if cls.polled)
+
+
 # Built-in gateways register themselves on import.
-from samen.messaging.gateways import email  # noqa: E402, F401
+from samen.messaging.gateways import (  # noqa: E402, F401
+    africastalking,
+    email,
+    frontlinesms,
+    inbound_email,
+    smssync,
+    twilio,
+)

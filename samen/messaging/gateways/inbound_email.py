@@ -1,0 +1,185 @@
+"""Inbound e-mail: an ESP's inbound webhook (through django-anymail) and IMAP polling.
+
+Both store the message as raw MIME, keyed on its Message-ID, so one e-mail that arrives both
+ways, or twice either way, is one message. Replies go out by ordinary e-mail (the EmailGateway
+this class extends), from the channel's `from_email`.
+
+The webhook: anymail's Mailgun inbound view checks Mailgun's HMAC signature with the channel's
+`secret` (the Mailgun webhook signing key) and, if the channel sets `basic_auth` ("user:pass"),
+the basic auth in the URL too; then anymail's `inbound` signal brings the message here.
+
+IMAP: `manage.py poll_imap` (see that command) calls `receive_email()` for each unseen message.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import hashlib
+from datetime import datetime
+from email.utils import getaddresses, parsedate_to_datetime
+
+from anymail.inbound import AnymailInboundMessage
+from anymail.signals import inbound as anymail_inbound
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from django.utils.html import strip_tags
+
+from samen.messaging.gateways import Media, register
+from samen.messaging.gateways.email import EmailGateway
+from samen.messaging.inbox import receive
+from samen.messaging.models import Channel, InboundMessage
+
+KIND = "inbound_email"
+# The channel the current webhook request belongs to, for the anymail signal receiver (the
+# signal carries the message, not the URL it came in on). A context variable is per thread
+# and per request, so concurrent webhooks cannot see each other's channel.
+current_channel: contextvars.ContextVar[Channel | None] = contextvars.ContextVar(
+    "samen_inbound_email_channel", default=None
+)
+# Headers that mark a message as machine-sent (RFC 3834 and common practice): never answer those,
+# or two auto-responders answer each other forever.
+BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+
+
+@register(KIND)
+class InboundEmailGateway(EmailGateway):
+    medium = "email"
+
+    def sent_at(self, message: InboundMessage) -> datetime | None:
+        value = _parse(message.raw)["Date"]
+        try:
+            return parsedate_to_datetime(str(value)) if value else None
+        except (TypeError, ValueError):
+            return None
+
+    def media(self, message: InboundMessage) -> list[Media]:
+        found = []
+        for n, part in enumerate(_files(_parse(message.raw)), 1):
+            name = part.get_filename() or f"attachment-{n}"
+            found.append(
+                Media(name=name, content_type=part.get_content_type(), content=part.get_content_bytes())
+            )
+        return found
+
+    def auto_reply_allowed(self, message: InboundMessage) -> bool:
+        parsed = _parse(message.raw)
+        if str(parsed.get("Auto-Submitted", "no")).strip().lower() != "no":
+            return False
+        if str(parsed.get("Precedence", "")).strip().lower() in BULK_PRECEDENCE:
+            return False
+        if parsed.get("List-Id") or parsed.get("X-Autoreply") or parsed.get("X-Autorespond"):
+            return False
+        local = message.sender.split("@")[0].lower()
+        return local not in {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply"}
+
+
+def receive_email(
+    raw: bytes | str,
+    *,
+    channel: Channel | None = None,
+    envelope_recipient: str = "",
+    stripped_text: str | None = None,
+) -> tuple[InboundMessage, bool]:
+    """Store one e-mail (raw MIME) and route it; idempotent on its Message-ID."""
+    raw_bytes = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw
+    parsed = AnymailInboundMessage.parse_raw_mime_bytes(raw_bytes)
+    message_id = str(parsed["Message-ID"] or "").strip().strip("<>").strip()
+    if not message_id or len(message_id) > 200:
+        # Without a usable Message-ID the content itself is the identity: a redelivery is byte-equal.
+        message_id = "sha256:" + hashlib.sha256(raw_bytes).hexdigest()
+    from_address = parsed.from_email
+    if isinstance(from_address, list):  # a legal but rare multi-author From: the first one answers
+        from_address = from_address[0] if from_address else None
+    sender = from_address.addr_spec if from_address else (parsed.envelope_sender or "")
+    return receive(
+        KIND,
+        message_id,
+        sender=sender,
+        recipient=", ".join(_recipients(parsed, envelope_recipient)),
+        subject=str(parsed["Subject"] or "").strip(),
+        body=_text(parsed, stripped_text),
+        raw=raw_bytes,
+        channel=channel,
+    )
+
+
+def _recipients(parsed: AnymailInboundMessage, envelope_recipient: str) -> list[str]:
+    addresses = (
+        [address for _name, address in getaddresses([envelope_recipient])] if envelope_recipient else []
+    )
+    for header in ("To", "Cc", "Delivered-To", "X-Original-To"):
+        addresses += [address for _name, address in getaddresses(parsed.get_all(header) or [])]
+    seen: dict[str, None] = {}
+    for address in addresses:
+        if address and "@" in address:
+            seen.setdefault(address.strip().lower(), None)
+    return list(seen)
+
+
+def _text(parsed: AnymailInboundMessage, stripped_text: str | None) -> str:
+    # Mailgun's stripped text leaves out quoted replies and signatures: the report itself.
+    if stripped_text and stripped_text.strip():
+        return stripped_text.strip()
+    if parsed.text:
+        return parsed.text.strip()
+    return strip_tags(parsed.html or "").strip()
+
+
+def _parse(raw: str) -> AnymailInboundMessage:
+    return AnymailInboundMessage.parse_raw_mime(raw)
+
+
+def _files(parsed: AnymailInboundMessage) -> list:
+    """Attachments, and inline pictures (phones put photos inline): everything that is not the text."""
+    files = []
+    for part in parsed.walk():
+        if part.is_multipart():
+            continue
+        if part.is_attachment() or (part.is_inline() and part.get_content_maintype() != "text"):
+            files.append(part)
+    return files
+
+
+class ChannelMailgunInboundView(MailgunInboundWebhookView):
+    # Declared so that as_view() accepts them per channel; anymail reads them in __init__.
+    webhook_secret = None
+
+
+def mailgun_view(channel: Channel):
+    basic_auth = (channel.config or {}).get("basic_auth") or []
+    return ChannelMailgunInboundView.as_view(webhook_signing_key=channel.secret, webhook_secret=basic_auth)
+
+
+def _on_anymail_inbound(sender, event, esp_name, **kwargs):
+    message = event.message
+    receive_email(
+        _raw_of(event),
+        channel=current_channel.get(),
+        envelope_recipient=message.envelope_recipient or "",
+        stripped_text=message.stripped_text,
+    )
+
+
+def _raw_of(event) -> bytes:
+    # Mailgun's raw-MIME posts carry the message exactly as it arrived; keep that. Parsed posts
+    # are rebuilt into MIME by anymail, attachments included.
+    post = getattr(event.esp_event, "POST", None)
+    if post is not None and post.get("body-mime"):
+        return post["body-mime"].encode("utf-8", errors="surrogateescape")
+    message = event.message
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_maintype() == "message":
+            continue
+        if str(part.get("Content-Transfer-Encoding", "")).lower() not in ("", "7bit", "8bit", "binary"):
+            continue
+        data = part.get_payload(decode=True) or b""
+        if data.isascii():
+            continue
+        # anymail keeps uploaded files as raw bytes; base64 keeps them intact in the text log.
+        part.set_payload(base64.encodebytes(data).decode("ascii"))
+        del part["Content-Transfer-Encoding"]
+        part["Content-Transfer-Encoding"] = "base64"
+    return message.as_bytes()
+
+
+anymail_inbound.connect(_on_anymail_inbound, dispatch_uid="samen.messaging.inbound_email")

@@ -1,0 +1,150 @@
+"""Twilio Programmable Messaging: SMS and MMS.
+
+Inbound: a form-encoded POST with MessageSid, AccountSid, From, To, Body, NumMedia, MediaUrl{N}
+and MediaContentType{N}, signed in the X-Twilio-Signature header. The signature covers the full
+URL Twilio called, so it is checked against the public URL (SAMEN_SITE_URL + path, or the
+channel's `webhook_url`), never the URL as a proxy rewrote it. Checked with the twilio library.
+
+Outbound: a POST to the Messages resource of the REST API, through samen.core.http. Replies to
+an inbound message ride on the webhook's TwiML answer instead (see views.py), which costs no
+API call.
+
+Channel: `secret` is the account's Auth Token; `config` holds `account_sid`, `from` (or
+`messaging_service_sid`), and optionally `api_base` and `webhook_url`.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
+
+from samen.core.http import HttpError, request
+from samen.messaging.gateways import Gateway, Media, TransportError, register
+from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OutboundMessage
+
+KIND = "twilio"
+API_BASE = "https://api.twilio.com"
+# Twilio error codes that no retry can fix: invalid or unreachable number, recipient opted out.
+PERMANENT_CODES = {21211, 21214, 21408, 21610, 21612, 21614}
+
+
+@register(KIND)
+class TwilioGateway(Gateway):
+    medium = "sms"
+
+    @property
+    def account_sid(self) -> str:
+        return self.config.get("account_sid", "")
+
+    @property
+    def auth_token(self) -> str:
+        return self.channel.secret if self.channel else ""
+
+    def send(self, outbound) -> str:
+        if not self.account_sid or not self.auth_token:
+            raise TransportError("the Twilio channel needs an account SID and an auth token", permanent=True)
+        base = self.config.get("api_base", API_BASE).rstrip("/")
+        data = {"To": outbound.to, "Body": outbound.body}
+        if self.config.get("messaging_service_sid"):
+            data["MessagingServiceSid"] = self.config["messaging_service_sid"]
+        else:
+            data["From"] = self.config.get("from", "")
+        try:
+            response = request(
+                "POST",
+                f"{base}/2010-04-01/Accounts/{self.account_sid}/Messages.json",
+                data=data,
+                auth=(self.account_sid, self.auth_token),
+                raise_for_status=False,
+            )
+        except HttpError as exc:
+            raise TransportError(str(exc), permanent=exc.permanent) from exc
+        body = _json(response.content)
+        if response.status >= 400:
+            code = body.get("code")
+            permanent = response.status in (400, 401, 403, 404) or code in PERMANENT_CODES
+            raise TransportError(
+                f"Twilio answered {response.status}: {code} {body.get('message', '')}".strip(),
+                permanent=permanent and response.status != 429,
+            )
+        return str(body.get("sid", ""))
+
+    def media(self, message: InboundMessage) -> list[Media]:
+        fields = _json(message.raw.encode())
+        try:
+            count = int(fields.get("NumMedia") or 0)
+        except ValueError:
+            return []
+        found = []
+        for n in range(min(count, 10)):  # Twilio allows at most 10 media per message
+            url = fields.get(f"MediaUrl{n}", "")
+            if not url:
+                continue
+            content_type = fields.get(f"MediaContentType{n}", "") or "application/octet-stream"
+            extension = mimetypes.guess_extension(content_type) or ""
+            name = f"{fields.get('MessageSid', 'mms')}-{n}{extension}"
+            found.append(Media(name=name, content_type=content_type, url=url))
+        return found
+
+    def fetch_media(self, media: Media) -> bytes:
+        # Media URLs need the account's basic auth when the account enforces it; Twilio then
+        # redirects to storage, and requests drops the credentials for the other host.
+        auth = (self.account_sid, self.auth_token) if self.account_sid and self.auth_token else None
+        try:
+            return request("GET", media.url, auth=auth, max_bytes=settings.SAMEN_MAX_UPLOAD_BYTES).content
+        except HttpError as exc:
+            raise TransportError(str(exc), permanent=exc.permanent) from exc
+
+
+def webhook_url(channel: Channel, full_path: str) -> str:
+    """The URL Twilio signed: the channel's `webhook_url` if set, else SAMEN_SITE_URL + the path.
+
+    Behind a proxy or a tunnel the URL Django sees (http://internal:8000/...) is not the one
+    Twilio called (https://samen.example/...), and the signature would never match.
+    """
+    configured = (channel.config or {}).get("webhook_url", "")
+    return configured or f"{settings.SITE_URL}{full_path}"
+
+
+def signature_is_valid(channel: Channel, url: str, params, headers) -> bool:
+    signature = headers.get("X-Twilio-Signature", "")
+    if not signature or not channel.secret:
+        return False
+    algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER, ""))
+    return RequestValidator(channel.secret).validate(url, params, signature, algorithm)
+
+
+def claim_replies(message: InboundMessage) -> list[OutboundMessage]:
+    """Take the replies queued for `message` for the TwiML answer, and record them as sent.
+
+    Each row is claimed with a conditional UPDATE, so the deliver task (enqueued when the reply
+    was queued) finds it already sent and does nothing: one reply, however the race goes.
+    """
+    replies = []
+    candidates = OutboundMessage.objects.filter(
+        in_reply_to=message, gateway=KIND, state=OutboundMessage.State.QUEUED
+    ).order_by("created_at", "pk")
+    for outbound in candidates:
+        claimed = OutboundMessage.objects.filter(pk=outbound.pk, state=OutboundMessage.State.QUEUED).update(
+            state=OutboundMessage.State.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            provider_id=f"twiml:{message.idempotency_key.partition(':')[2]}"[:255],
+        )
+        if claimed == 1:
+            DeliveryAttempt.objects.create(message=outbound, ok=True)
+            replies.append(outbound)
+    return replies
+
+
+def _json(content: bytes) -> dict:
+    try:
+        value = json.loads(content or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,236 @@
+"""Inbound endpoints: one per gateway and configured Channel, at /gateways/<kind>/<channel id>/.
+
+Each view checks the provider's secret or signature, stores the raw message through
+`inbox.receive` (idempotent on the provider's message id), and answers in the provider's own
+format. Whatever happens next (a report, a reply) is the router's business. A request that is
+unsigned, wrongly signed or malformed gets a 4xx, is logged, and stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from twilio.twiml.messaging_response import MessagingResponse
+
+from samen.messaging.gateways import africastalking, frontlinesms, inbound_email, smssync
+from samen.messaging.gateways import twilio as twilio_gateway
+from samen.messaging.inbox import receive
+from samen.messaging.models import Channel
+
+logger = logging.getLogger(__name__)
+
+
+class MalformedRequest(ValueError):
+    pass
+
+
+def _channel(kind: str, channel_id: int) -> Channel | None:
+    # Disabled channels still receive: `enabled` is about sending (a permanent send error turns
+    # it off), and a report must not be lost because replies cannot go out.
+    return Channel.objects.filter(pk=channel_id, kind=kind).first()
+
+
+def _fields(request, *, with_query: bool = False) -> dict:
+    """The request's fields from a JSON body or a form (and, if asked, the query string)."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise MalformedRequest("The body is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise MalformedRequest("The body must be a JSON object")
+        return data
+    fields: dict = dict(request.GET.items()) if with_query else {}
+    fields.update(request.POST.items())
+    return fields
+
+
+def _secret_matches(channel: Channel, given) -> bool:
+    # A channel without a secret accepts nobody: an open endpoint would take anyone's "reports".
+    return bool(channel.secret) and isinstance(given, str) and constant_time_compare(given, channel.secret)
+
+
+def _refuse(kind: str, channel_id, request, status: int, reason: str) -> None:
+    logger.warning(
+        "%s channel %s refused a request from %s: %s",
+        kind,
+        channel_id,
+        request.META.get("REMOTE_ADDR"),
+        reason,
+    )
+
+
+# --- SMSSync ------------------------------------------------------------------------------------
+
+
+def _smssync_answer(status: int, error: str | None = None, **extra) -> JsonResponse:
+    return JsonResponse({"payload": {"success": error is None, "error": error, **extra}}, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def smssync_endpoint(request, channel_id: int):
+    channel = _channel(smssync.KIND, channel_id)
+    if channel is None:
+        return _smssync_answer(404, "Unknown channel")
+    try:
+        fields = _fields(request) if request.method == "POST" else {}
+    except MalformedRequest as exc:
+        _refuse(smssync.KIND, channel_id, request, 400, str(exc))
+        return _smssync_answer(400, str(exc))
+    if not _secret_matches(channel, fields.get("secret") or request.GET.get("secret")):
+        _refuse(smssync.KIND, channel_id, request, 403, "wrong or missing secret")
+        return _smssync_answer(403, "Incorrect or missing secret key")
+
+    task = request.GET.get("task", "")
+    if request.method == "GET":
+        if task == "send":
+            messages = smssync.hand_out(channel)
+            return _smssync_answer(200, task="send", secret=channel.secret, messages=messages)
+        return _smssync_answer(200)
+    if task == "sent":
+        uuids = fields.get("queued_messages")
+        if uuids is None:
+            uuids = request.POST.getlist("queued_messages")
+        if not isinstance(uuids, list):
+            return _smssync_answer(400, "queued_messages must be a list of uuids")
+        return JsonResponse({"message_uuids": smssync.mark_sent(channel, uuids)})
+
+    try:
+        incoming = smssync.parse_incoming(fields)
+    except smssync.PayloadError as exc:
+        _refuse(smssync.KIND, channel_id, request, 400, str(exc))
+        return _smssync_answer(400, str(exc))
+    with transaction.atomic():
+        receive(smssync.KIND, channel=channel, **incoming)
+        # Whatever is queued for this phone (the auto-reply just made, among others) rides along.
+        messages = smssync.hand_out(channel)
+    if messages:
+        return _smssync_answer(200, task="send", secret=channel.secret, messages=messages)
+    return _smssync_answer(200)
+
+
+# --- FrontlineSMS -------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def frontlinesms_endpoint(request, channel_id: int):
+    channel = _channel(frontlinesms.KIND, channel_id)
+    if channel is None:
+        return _smssync_answer(404, "Unknown channel")
+    try:
+        fields = _fields(request, with_query=True)
+    except MalformedRequest as exc:
+        _refuse(frontlinesms.KIND, channel_id, request, 400, str(exc))
+        return _smssync_answer(400, str(exc))
+    if not _secret_matches(channel, fields.get("secret")):
+        _refuse(frontlinesms.KIND, channel_id, request, 403, "wrong or missing secret")
+        return _smssync_answer(403, "Incorrect or missing secret key")
+    try:
+        incoming = frontlinesms.parse_incoming(fields)
+    except frontlinesms.PayloadError as exc:
+        _refuse(frontlinesms.KIND, channel_id, request, 400, str(exc))
+        return _smssync_answer(400, str(exc))
+    receive(frontlinesms.KIND, channel=channel, **incoming)
+    # FrontlineSMS reads the same success payload as SMSSync (both come from Ushahidi's world).
+    return _smssync_answer(200)
+
+
+# --- Twilio -------------------------------------------------------------------------------------
+
+
+def _twilio_error(status: int, error: str) -> JsonResponse:
+    return JsonResponse({"error": error}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def twilio_endpoint(request, channel_id: int):
+    channel = _channel(twilio_gateway.KIND, channel_id)
+    if channel is None:
+        return _twilio_error(404, "Unknown channel")
+    url = twilio_gateway.webhook_url(channel, request.get_full_path())
+    if not twilio_gateway.signature_is_valid(channel, url, request.POST, request.headers):
+        _refuse(twilio_gateway.KIND, channel_id, request, 403, f"bad or missing X-Twilio-Signature for {url}")
+        return _twilio_error(403, "Invalid or missing X-Twilio-Signature")
+    post = request.POST
+    account_sid = (channel.config or {}).get("account_sid")
+    if account_sid and post.get("AccountSid") != account_sid:
+        _refuse(twilio_gateway.KIND, channel_id, request, 403, "another account's message")
+        return _twilio_error(403, "This message belongs to another Twilio account")
+    missing = [name for name in ("MessageSid", "From") if not post.get(name)]
+    if missing:
+        _refuse(twilio_gateway.KIND, channel_id, request, 400, f"missing {missing}")
+        return _twilio_error(400, f"Missing {', '.join(missing)}")
+
+    with transaction.atomic():
+        message, created = receive(
+            twilio_gateway.KIND,
+            post["MessageSid"],
+            sender=post["From"],
+            recipient=post.get("To", ""),
+            body=post.get("Body", ""),
+            raw=dict(post.items()),
+            channel=channel,
+        )
+        # Replies made while routing go back in the TwiML answer: no API call, no extra cost.
+        replies = twilio_gateway.claim_replies(message) if created else []
+    twiml = MessagingResponse()
+    for reply in replies:
+        twiml.message(reply.body)
+    return HttpResponse(str(twiml), content_type="text/xml; charset=utf-8")
+
+
+# --- Africa's Talking ---------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def africastalking_endpoint(request, channel_id: int):
+    channel = _channel(africastalking.KIND, channel_id)
+    if channel is None:
+        return JsonResponse({"error": "Unknown channel"}, status=404)
+    # Africa's Talking signs nothing: the secret travels in the callback URL we gave it.
+    if not _secret_matches(channel, request.GET.get("secret")):
+        _refuse(africastalking.KIND, channel_id, request, 403, "wrong or missing secret")
+        return JsonResponse({"error": "Incorrect or missing secret"}, status=403)
+    try:
+        incoming = africastalking.parse_incoming(dict(request.POST.items()))
+    except africastalking.PayloadError as exc:
+        _refuse(africastalking.KIND, channel_id, request, 400, str(exc))
+        return JsonResponse({"error": str(exc)}, status=400)
+    receive(africastalking.KIND, channel=channel, **incoming)
+    return JsonResponse({"status": "received"})
+
+
+# --- E-mail through an ESP's inbound webhook (django-anymail) -----------------------------------
+
+
+@csrf_exempt
+def inbound_email_endpoint(request, channel_id: int):
+    channel = _channel(inbound_email.KIND, channel_id)
+    if channel is None:
+        return JsonResponse({"error": "Unknown channel"}, status=404)
+    if not channel.secret:
+        _refuse(inbound_email.KIND, channel_id, request, 403, "the channel has no webhook signing key")
+        return JsonResponse({"error": "This channel has no webhook signing key"}, status=403)
+    token = inbound_email.current_channel.set(channel)
+    try:
+        return inbound_email.mailgun_view(channel)(request)
+    except AnymailWebhookValidationFailure as exc:
+        _refuse(inbound_email.KIND, channel_id, request, 403, str(exc))
+        return JsonResponse({"error": "Invalid or missing webhook signature"}, status=403)
+    except (AnymailError, AnymailConfigurationError, KeyError, ValueError) as exc:
+        # A tracking webhook pointed here, a store() route, or fields missing from the post.
+        _refuse(inbound_email.KIND, channel_id, request, 400, f"{type(exc).__name__}: {exc}")
+        return JsonResponse({"error": "Not a Mailgun inbound message"}, status=400)
+    finally:
+        inbound_email.current_channel.reset(token)
