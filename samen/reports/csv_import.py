@@ -1,0 +1,1089 @@
+"""Import Ushahidi CSV exports (v2 and v3) into a report map: in bulk, idempotent, every row accounted for.
+
+One entry point, `import_reports(report_map, data, ...)`, reads the bytes of a file and returns an
+`ImportSummary`: how many rows were imported, skipped as already imported, or rejected, and why,
+row by row. The format is detected from the header:
+
+- **Ushahidi v2** (`#,INCIDENT TITLE,INCIDENT DATE,LOCATION,DESCRIPTION,CATEGORY,LATITUDE,LONGITUDE,
+  APPROVED,VERIFIED`), with or without `#`, with a `Serial` or `FORM #` column, `GEO PRECISION CODE`
+  and `NEWS LINKS`. Dates are `m/d/yy H:MM` or `dd/mm/YYYY HH:MM`: the order is decided once per
+  file (see `_DateReader`). Text is HTML-unescaped, because v2 stored it escaped (`&quot;`).
+- **Ushahidi v3** (`Post ID, Survey, Post Status, Created (UTC), ...`, then survey fields), with an
+  optional second header row of HXL tags. Locations are `<label>.lat` / `<label>.lon` column pairs.
+
+Decisions, so that nothing valid is lost:
+- A bad date rejects the row (a made-up date would put the report at the wrong place on the
+  timeline); the row number and reason are reported, and the other rows are imported.
+- Bad, out-of-range or half-given coordinates keep the report, *unlocated*, with a warning: the
+  text of a crisis report matters more than its pin, and reviewers can geolocate it from the queue.
+- Columns Samen has no field for are appended to the description as "Label: value" lines;
+  metadata (original id, survey, source) goes into the audit line of the import.
+- Each row's id becomes the report's `external_id` (`v2:<#>`, `v3:<Post ID>`); rows without an id
+  get a key made from their title, date and coordinates. Importing the same file twice, or a later
+  export of the same deployment, creates nothing new.
+- Imported reports do not notify subscribers or webhooks: they are history, not news.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import html
+import io
+import itertools
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Category, Report, ReportChange, ReportMap
+
+BATCH_SIZE = 1000
+# The languages of the parts of a bilingual category name such as "1. Urgences | Emergency".
+DEFAULT_LANGUAGES = ("fr", "en")
+MAX_TITLE = 200
+MAX_PLACE = 200
+MAX_CONTACT = 255
+MAX_EXTERNAL_ID = 100
+SIX_PLACES = Decimal("0.000001")
+
+# csv refuses fields over 128 KB by default; a description may be long, and a stray quote that
+# swallows the rest of a file is reported as a format error rather than crashing.
+csv.field_size_limit(4 * 1024 * 1024)
+
+
+class CsvFormatError(ValueError):
+    """The file as a whole cannot be read: not an Ushahidi export, or not CSV at all."""
+
+
+# --- The summary -------------------------------------------------------------------------------------
+
+
+class Outcome:
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    EMPTY = "empty"
+    WARNING = "warning"  # imported, but something was left out or changed
+
+
+@dataclass
+class RowProblem:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    outcome: str
+    message: str
+
+
+@dataclass
+class ImportSummary:
+    filename: str = ""
+    format: str = ""
+    encoding: str = ""
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    empty: int = 0
+    notes: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    categories_created: list[str] = field(default_factory=list)
+
+    @property
+    def accounted_for(self) -> int:
+        return self.imported + self.duplicates + self.rejected + self.empty
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for problem in self.problems if problem.outcome == Outcome.WARNING)
+
+    def add(self, row: int, outcome: str, message: str) -> None:
+        self.problems.append(RowProblem(row, outcome, message))
+
+
+# --- Decoding: UTF-8, or a legacy encoding, with mojibake repaired ----------------------------------
+
+# Bytes that Windows-1252 leaves undefined. Old converters passed them through unchanged, so they
+# survive a round through the "read as Windows-1252, write as Mac OS Roman" garbling below.
+_CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+
+
+def _build_mac_layer_inverse() -> dict[int, tuple[int, ...]]:
+    """Undo one layer of "UTF-8 bytes read as Windows-1252, then saved as Mac OS Roman".
+
+    That layer is how the RNI exports garbled "’" (E2 80 99) into 89 DB AA. It maps byte to byte,
+    so its inverse is a table; where two bytes land on one (9D is both itself and "ù"), both are
+    kept as candidates and UTF-8 validity decides.
+    """
+    inverse: dict[int, list[int]] = {}
+    for byte in range(0x80, 0x100):
+        if byte in _CP1252_UNDEFINED:
+            garbled = byte
+        else:
+            try:
+                garbled = bytes([byte]).decode("cp1252").encode("mac_roman")[0]
+            except UnicodeEncodeError:
+                continue
+        inverse.setdefault(garbled, []).append(byte)
+    return {key: tuple(values) for key, values in inverse.items()}
+
+
+_MAC_LAYER_INVERSE = _build_mac_layer_inverse()
+_MAX_LAYERS = 3
+_MAX_CANDIDATES = 64
+_NON_ASCII_BYTES = re.compile(rb"[\x80-\xff]+")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
+def _unwrap(run: bytes) -> str | None:
+    """The text a garbled byte run stood for, or None when no layering explains it.
+
+    Valid UTF-8 is a strong check: random bytes rarely pass it, so a run that decodes after peeling
+    zero to three layers is taken to be repaired.
+    """
+    candidates = [run]
+    for _depth in range(_MAX_LAYERS + 1):
+        for candidate in candidates:
+            try:
+                text = candidate.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            # A combining mark first would sit on the ASCII letter before the run: in these files
+            # that is a coincidence of bytes (CC A9 is U+0329), not text.
+            if not _CONTROL.search(text) and not unicodedata.combining(text[0]):
+                return text
+        peeled: list[bytes] = []
+        for candidate in candidates:
+            options = [_MAC_LAYER_INVERSE.get(byte, ()) for byte in candidate]
+            if not all(options):
+                continue
+            for combination in itertools.islice(itertools.product(*options), _MAX_CANDIDATES):
+                peeled.append(bytes(combination))
+        candidates = peeled[:_MAX_CANDIDATES]
+        if not candidates:
+            return None
+    return None
+
+
+def _sloppy_cp1252(text: str) -> bytes | None:
+    """Text back to the Windows-1252 bytes it was read from; C1 controls stand for themselves."""
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if 0x80 <= ord(char) <= 0x9F:
+                out.append(ord(char))
+            else:
+                return None
+    return bytes(out)
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    repaired: int = 0
+    unsure: int = 0
+
+
+def decode_bytes(data: bytes) -> Decoded:
+    """Bytes to text: UTF-8 (with or without a BOM) when it is, else Mac OS Roman or Windows-1252.
+
+    Either way, runs of mojibake ("â€™", "‰Ûª", "Ã©") are put right when one of the known
+    garblings explains them exactly; anything else is kept as read.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _decode_legacy(data)
+    repaired = 0
+
+    def repair(match: re.Match) -> str:
+        nonlocal repaired
+        raw = _sloppy_cp1252(match.group())
+        fixed = _unwrap(raw) if raw is not None else None
+        if fixed is None or len(fixed) >= len(match.group()):
+            return match.group()
+        repaired += 1
+        return fixed
+
+    text = _NON_ASCII_RUN.sub(repair, text)
+    return Decoded(text, "UTF-8", repaired)
+
+
+def _decode_legacy(data: bytes) -> Decoded:
+    # Files whose lines end in CR alone were written on a classic Mac, in Mac OS Roman.
+    mac = data.count(b"\r") > data.count(b"\n") and b"\r\n" not in data
+    repaired = unsure = 0
+    parts: list[str] = []
+    position = 0
+    for match in _NON_ASCII_BYTES.finditer(data):
+        parts.append(data[position : match.start()].decode("ascii"))
+        run = match.group()
+        fixed = _unwrap(run)
+        if fixed is not None:
+            repaired += 1
+        else:
+            unsure += 1
+            fixed = run.decode("mac_roman") if mac else "".join(_cp1252_char(byte) for byte in run)
+        parts.append(fixed)
+        position = match.end()
+    parts.append(data[position:].decode("ascii"))
+    return Decoded("".join(parts), "Mac OS Roman" if mac else "Windows-1252", repaired, unsure)
+
+
+def _cp1252_char(byte: int) -> str:
+    # Windows-1252, with latin-1 for the five bytes it leaves undefined.
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return bytes([byte]).decode("latin-1")
+
+
+# --- Dates -----------------------------------------------------------------------------------------
+
+_SLASHED = re.compile(
+    r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$"
+)
+
+
+class _DateReader:
+    """Reads one file's dates, with the day/month order decided once for the whole file.
+
+    v2 exports write `m/d/yy` or `dd/mm/YYYY`. A file is one or the other, so the order that reads
+    more of its dates wins. When every date could be read either way (no day above 12), the year
+    decides, as Ushahidi v2 writes them: two-digit years are month/day, four-digit years day/month.
+    Rows that the chosen order cannot read are rejected with their date quoted.
+    """
+
+    def __init__(self, texts: Iterable[str], *, assume_utc: bool):
+        self.assume_utc = assume_utc
+        slashed = [m for m in (_SLASHED.match(t.strip()) for t in texts if t) if m]
+        month_first = sum(1 for m in slashed if _valid(m, month_first=True))
+        day_first = sum(1 for m in slashed if _valid(m, month_first=False))
+        self.note = ""
+        if not slashed:
+            self.month_first = True
+        elif month_first != day_first:
+            self.month_first = month_first > day_first
+            example = next(
+                m
+                for m in slashed
+                if _valid(m, month_first=self.month_first) and not _valid(m, month_first=not self.month_first)
+            )
+            self.note = (
+                _("Dates were read as month/day/year: “%(date)s” can only be read that way.")
+                if self.month_first
+                else _("Dates were read as day/month/year: “%(date)s” can only be read that way.")
+            ) % {"date": example.group()}
+        else:
+            two_digit = sum(1 for m in slashed if len(m.group(3)) == 2)
+            self.month_first = two_digit * 2 >= len(slashed)
+            self.note = (
+                _(
+                    "Every date in this file could be read either way; they were read as month/day/year, "
+                    "as Ushahidi v2 writes dates with two-digit years."
+                )
+                if self.month_first
+                else _(
+                    "Every date in this file could be read either way; they were read as day/month/year, "
+                    "as Ushahidi v2 writes dates with four-digit years."
+                )
+            )
+
+    def read(self, text: str) -> datetime | None:
+        text = text.strip()
+        match = _SLASHED.match(text)
+        if match:
+            first, second = int(match.group(1)), int(match.group(2))
+            month, day = (first, second) if self.month_first else (second, first)
+            year = _year(match.group(3))
+            hour, minute, second_, meridiem = match.group(4), match.group(5), match.group(6), match.group(7)
+            return self._make(year, month, day, hour, minute, second_, meridiem, None)
+        match = _ISO.match(text)
+        if match:
+            year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            return self._make(
+                year, month, day, match.group(4), match.group(5), match.group(6), None, match.group(7)
+            )
+        return None
+
+    def _make(self, year, month, day, hour, minute, second, meridiem, zone) -> datetime | None:
+        hours = int(hour) if hour else 0
+        if meridiem:
+            if not 1 <= hours <= 12:
+                return None
+            hours = hours % 12 + (12 if meridiem.lower() == "pm" else 0)
+        try:
+            moment = datetime(year, month, day, hours, int(minute or 0), int(second or 0))
+        except ValueError:
+            return None
+        if zone and zone not in ("Z", "UTC"):
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+            return (moment - timedelta(minutes=offset)).replace(tzinfo=UTC)
+        if zone or self.assume_utc:
+            return moment.replace(tzinfo=UTC)
+        return timezone.make_aware(moment, timezone.get_current_timezone())
+
+
+def _year(text: str) -> int:
+    # The same pivot as strptime's %y: 69–99 are 1900s, 00–68 are 2000s.
+    year = int(text)
+    if len(text) == 2:
+        year += 1900 if year >= 69 else 2000
+    return year
+
+
+def _valid(match: re.Match, *, month_first: bool) -> bool:
+    first, second = int(match.group(1)), int(match.group(2))
+    month, day = (first, second) if month_first else (second, first)
+    try:
+        date(_year(match.group(3)), month, day)
+    except ValueError:
+        return False
+    return True
+
+
+# --- Categories ------------------------------------------------------------------------------------
+
+# "1. Urgences | Emergency", "1a. Highly vulnerable", "12b Food": Ushahidi v2 numbers top-level
+# categories and letters their children, so "1a" is a child of "1".
+_NUMBERED = re.compile(r"^(\d+)([a-z]?)[.)]?\s+(.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _CategoryName:
+    raw: str
+    number: str
+    letter: str
+    parts: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, raw: str) -> _CategoryName:
+        text = " ".join(raw.split())
+        number = letter = ""
+        match = _NUMBERED.match(text)
+        if match:
+            number, letter, text = match.group(1), match.group(2).lower(), match.group(3)
+        parts = tuple(part.strip() for part in text.split("|") if part.strip())
+        return cls(raw, number, letter, parts or (text,))
+
+
+class _Categories:
+    """Finds or creates the map's categories for the names in a file, once per name."""
+
+    def __init__(self, report_map: ReportMap, languages: Sequence[str], names: Iterable[str]):
+        self.report_map = report_map
+        self.languages = [language.lower() for language in languages] or list(DEFAULT_LANGUAGES)
+        self.created: list[str] = []
+        self.by_raw: dict[str, Category] = {}
+        self.parsed = {raw: _CategoryName.parse(raw) for raw in names}
+        self.by_number = {
+            name.number: name for name in self.parsed.values() if name.number and not name.letter
+        }
+        self.by_name: dict[str, Category] = {}
+        for category in Category.objects.filter(report_map=report_map).order_by(
+            "parent_id", "position", "pk"
+        ):
+            for name in [category.title, *(category.translations or {}).values()]:
+                self.by_name.setdefault(name.casefold(), category)
+
+    def get(self, raw: str) -> Category:
+        category = self.by_raw.get(raw)
+        if category is None:
+            category = self.by_raw[raw] = self._resolve(self.parsed.get(raw) or _CategoryName.parse(raw))
+        return category
+
+    def _resolve(self, name: _CategoryName) -> Category:
+        title, translations = self._names(name)
+        for candidate in [title, *translations.values()]:
+            existing = self.by_name.get(candidate.casefold())
+            if existing is not None:
+                # Fill in names the map lacks (never overwrite what a coordinator wrote).
+                missing = {k: v for k, v in translations.items() if k not in (existing.translations or {})}
+                if missing:
+                    existing.translations = {**(existing.translations or {}), **missing}
+                    existing.save(update_fields=["translations"])
+                return existing
+        parent = None
+        if name.letter and name.number in self.by_number:
+            parent = self.get(self.by_number[name.number].raw)
+        position = (ord(name.letter) - ord("a") + 1) if name.letter else int(name.number or 0)
+        category, created = Category.objects.get_or_create(
+            report_map=self.report_map,
+            parent=parent,
+            title=title[:120],
+            defaults={"translations": translations, "position": position},
+        )
+        if created:
+            self.created.append(category.title)
+        for candidate in [category.title, *translations.values()]:
+            self.by_name.setdefault(candidate.casefold(), category)
+        return category
+
+    def _names(self, name: _CategoryName) -> tuple[str, dict[str, str]]:
+        """The title (the English part, else the last) and the other parts by language."""
+        if len(name.parts) == 1:
+            return name.parts[0], {}
+        languages = self.languages[: len(name.parts)]
+        named = dict(zip(languages, name.parts, strict=False))
+        title_language = (
+            "en" if "en" in named else (languages[-1] if len(languages) == len(name.parts) else "")
+        )
+        title = named.get(title_language) or name.parts[-1]
+        translations = {language: text for language, text in named.items() if text != title}
+        return title, translations
+
+
+def split_categories(text: str) -> list[str]:
+    """ "1. Urgences | Emergency, 2. Vital lines, " → two names. v2 joins with ", ", v3 with ","."""
+    seen: dict[str, None] = {}
+    for part in text.split(","):
+        name = " ".join(part.split())
+        if name:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+# --- Reading rows ----------------------------------------------------------------------------------
+
+
+def _norm(header: str) -> str:
+    return " ".join(header.replace("\ufeff", "").split()).upper()
+
+
+@dataclass
+class _Row:
+    """One data row, in Samen's terms but still as text."""
+
+    number: int
+    external_id: str = ""
+    title: str = ""
+    description: str = ""
+    place_name: str = ""
+    date_text: str = ""
+    latitude: str = ""
+    longitude: str = ""
+    categories: list[str] = field(default_factory=list)
+    status: str = Report.Status.RECEIVED
+    verified: str = ""
+    precision: str = ""
+    contact: str = ""
+    extra: list[tuple[str, str]] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+YES = {"YES", "Y", "TRUE", "1", "T"}
+NO = {"NO", "N", "FALSE", "0", "F", ""}
+
+# GEO PRECISION CODE, as geocoders of aid data use it: 1 exact, 2 near (within 25 km), 3 district,
+# 4 province, 5 along a line or estimated, 6 country, 7 unclear (capital), 8 estimated.
+PRECISION_CODES = {
+    "1": Report.Precision.EXACT,
+    "2": Report.Precision.NEAR,
+    "3": Report.Precision.PLACE,
+    "4": Report.Precision.REGION,
+    "5": Report.Precision.NEAR,
+    "6": Report.Precision.REGION,
+    "7": Report.Precision.REGION,
+    "8": Report.Precision.NEAR,
+}
+V3_STATUSES = {
+    "published": Report.Status.PUBLISHED,
+    "draft": Report.Status.IN_REVIEW,
+    "in review": Report.Status.IN_REVIEW,
+    "review": Report.Status.IN_REVIEW,
+    "archived": Report.Status.ARCHIVED,
+}
+
+
+class _Format(ABC):
+    name = ""
+    assume_utc = False
+
+    def __init__(self, header: list[str], hxl: list[str] | None = None):
+        self.header = header
+        self.keys = [_norm(cell) for cell in header]
+        self.hxl = [" ".join(tag.split()).lower() for tag in (hxl or [])]
+
+    def columns(self, *names: str) -> list[int]:
+        wanted = set(names)
+        return [i for i, key in enumerate(self.keys) if key in wanted]
+
+    def tagged(self, *tags: str) -> list[int]:
+        wanted = {tag.replace(" ", "") for tag in tags}
+        return [i for i, tag in enumerate(self.hxl) if tag.replace(" ", "") in wanted]
+
+    @staticmethod
+    def first(cells: list[str], indexes: list[int]) -> str:
+        for index in indexes:
+            if index < len(cells) and cells[index].strip():
+                return cells[index]
+        return ""
+
+    @abstractmethod
+    def read(self, number: int, cells: list[str]) -> _Row:
+        """One row of cells in Samen's terms; each format maps its own columns."""
+
+
+class _V2(_Format):
+    name = "Ushahidi v2"
+    KNOWN = {
+        "#",
+        "SERIAL",
+        "FORM #",
+        "INCIDENT TITLE",
+        "INCIDENT DATE",
+        "LOCATION",
+        "DESCRIPTION",
+        "CATEGORY",
+        "LATITUDE",
+        "LONGITUDE",
+        "APPROVED",
+        "VERIFIED",
+        "GEO PRECISION CODE",
+        "NEWS LINKS",
+    }
+
+    def __init__(self, header, hxl=None):
+        super().__init__(header, hxl)
+        self.id = self.columns("#") or self.columns("SERIAL")
+        self.form = self.columns("FORM #")
+        self.serial = self.columns("SERIAL") if self.columns("#") else []
+        self.title = self.columns("INCIDENT TITLE")
+        self.date = self.columns("INCIDENT DATE")
+        self.location = self.columns("LOCATION")
+        self.description = self.columns("DESCRIPTION")
+        self.category = self.columns("CATEGORY")
+        self.latitude = self.columns("LATITUDE")
+        self.longitude = self.columns("LONGITUDE")
+        self.approved = self.columns("APPROVED")
+        self.verified = self.columns("VERIFIED")
+        self.precision = self.columns("GEO PRECISION CODE")
+        self.links = self.columns("NEWS LINKS")
+        self.others = [i for i, key in enumerate(self.keys) if key not in self.KNOWN and key]
+
+    def text(self, cells: list[str], indexes: list[int]) -> str:
+        # v2 stored text HTML-escaped ("&quot;KNOW4DRR&quot;").
+        return html.unescape(self.first(cells, indexes)).strip()
+
+    def read(self, number, cells):
+        text = lambda indexes: self.text(cells, indexes)  # noqa: E731 - reads as the column lists below
+        row = _Row(number)
+        identifier = self.first(cells, self.id).strip()
+        if identifier:
+            row.external_id = f"v2:{identifier}"
+            row.meta["original_id"] = identifier
+        if self.form and self.first(cells, self.form).strip():
+            row.meta["form"] = self.first(cells, self.form).strip()
+        if self.serial and self.first(cells, self.serial).strip():
+            row.meta["serial"] = self.first(cells, self.serial).strip()
+        row.title = text(self.title)
+        row.description = text(self.description)
+        row.place_name = text(self.location)
+        row.date_text = self.first(cells, self.date)
+        row.latitude = self.first(cells, self.latitude)
+        row.longitude = self.first(cells, self.longitude)
+        row.categories = split_categories(text(self.category))
+        if self.approved:
+            approved = self.first(cells, self.approved).strip().upper()
+            row.status = Report.Status.PUBLISHED if approved in YES else Report.Status.RECEIVED
+        row.verified = self.first(cells, self.verified)
+        row.precision = self.first(cells, self.precision).strip()
+        links = text(self.links)
+        if links:
+            row.extra.append((_("News links"), links))
+        for index in self.others:
+            value = self.first(cells, [index]).strip()
+            if value:
+                row.extra.append((self.header[index].strip(), html.unescape(value)))
+        return row
+
+
+class _V3(_Format):
+    name = "Ushahidi v3"
+    assume_utc = True
+    IGNORED = {"SURVEY", "UPDATED (UTC)", "CONTACT ID", "DATA SOURCE ID", "SOURCE", "SETS"}
+
+    def __init__(self, header, hxl=None):
+        super().__init__(header, hxl)
+        self.id = self.columns("POST ID")
+        self.survey = self.columns("SURVEY")
+        self.status = self.columns("POST STATUS")
+        self.created = self.columns("CREATED (UTC)")
+        self.post_date = self.columns("POST DATE (UTC)")
+        self.contact = self.columns("CONTACT")
+        self.source = self.columns("SOURCE")
+        self.unstructured = self.columns("UNSTRUCTURED DESCRIPTION")
+        self.title = self.columns("TITLE") or self.tagged("#event +name", "#meta +title")
+        self.description = self.columns("DESCRIPTION") or self.tagged("#description")
+        # Every survey has its own location field; a row fills the pair of its own survey.
+        self.locations = [
+            (i, self.keys.index(key[:-4] + ".LON"))
+            for i, key in enumerate(self.keys)
+            if key.endswith(".LAT") and key[:-4] + ".LON" in self.keys
+        ]
+        if not self.locations and self.tagged("#geo +lat") and self.tagged("#geo +lon"):
+            self.locations = list(zip(self.tagged("#geo +lat"), self.tagged("#geo +lon"), strict=False))
+        self.place = self.columns("PLACE", "PLACE NAME", "LOCATION NAME") or self.tagged("#loc +name", "#loc")
+        self.precision = self.columns("PRECISION")
+        self.categories = self.columns("CATEGORIES", "CATEGORY") or self.tagged("#event +type", "#sector")
+        self.verified = self.columns("VERIFIED")
+        used = {
+            *self.id,
+            *self.status,
+            *self.created,
+            *self.post_date,
+            *self.contact,
+            *self.unstructured,
+            *self.title,
+            *self.description,
+            *self.place,
+            *self.precision,
+            *self.categories,
+            *self.verified,
+            *itertools.chain.from_iterable(self.locations),
+        }
+        self.others = [
+            i for i, key in enumerate(self.keys) if i not in used and key and key not in self.IGNORED
+        ]
+
+    def read(self, number, cells):
+        row = _Row(number)
+        identifier = self.first(cells, self.id).strip()
+        if identifier:
+            row.external_id = f"v3:{identifier}"
+            row.meta["original_id"] = identifier
+        for label, indexes in (
+            ("survey", self.survey),
+            ("original_source", self.source),
+            ("created", self.created),
+        ):
+            value = self.first(cells, indexes).strip()
+            if value:
+                row.meta[label] = value
+        status = self.first(cells, self.status).strip().lower()
+        row.status = V3_STATUSES.get(status, Report.Status.RECEIVED)
+        row.date_text = self.first(cells, self.post_date) or self.first(cells, self.created)
+        row.contact = self.first(cells, self.contact).strip()
+        row.title = self.first(cells, self.title).strip()
+        row.description = (
+            self.first(cells, self.description) or self.first(cells, self.unstructured)
+        ).strip()
+        for lat, lon in self.locations:
+            if self.first(cells, [lat]).strip() or self.first(cells, [lon]).strip():
+                row.latitude, row.longitude = self.first(cells, [lat]), self.first(cells, [lon])
+                break
+        row.place_name = self.first(cells, self.place).strip()
+        row.precision = self.first(cells, self.precision).strip()
+        row.categories = split_categories(
+            ",".join(cells[i] for i in self.categories if i < len(cells) and cells[i].strip())
+        )
+        row.verified = self.first(cells, self.verified)
+        for index in self.others:
+            value = self.first(cells, [index]).strip()
+            if value:
+                row.extra.append((self.header[index].strip(), value))
+        return row
+
+
+def _detect(header: list[str]) -> type[_Format]:
+    keys = {_norm(cell) for cell in header}
+    if "INCIDENT TITLE" in keys and "INCIDENT DATE" in keys:
+        return _V2
+    if "POST ID" in keys and keys & {"POST STATUS", "POST DATE (UTC)", "CREATED (UTC)"}:
+        return _V3
+    raise CsvFormatError(
+        _(
+            "This is not an Ushahidi export: its first row should name the columns, such as "
+            "“#,INCIDENT TITLE,INCIDENT DATE,…” (Ushahidi v2) or “Post ID,Survey,Post Status,…” (Ushahidi v3)."
+        )
+    )
+
+
+def _is_hxl_row(cells: list[str]) -> bool:
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    return bool(filled) and all(cell.startswith("#") for cell in filled)
+
+
+def _clean(value: str) -> str:
+    # PostgreSQL refuses NUL in text; line ends inside a field become "\n" whatever the file used.
+    return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- Turning rows into reports ---------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    row: _Row
+    report: Report
+    categories: list[str]
+    chosen: list[Category] = field(default_factory=list)
+
+
+def _parse_coordinate(text: str, limit: int) -> Decimal | None:
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or abs(value) > limit:
+        return None
+    return value.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def _location(row: _Row, summary: ImportSummary) -> tuple[Decimal | None, Decimal | None]:
+    lat_text, lon_text = row.latitude.strip(), row.longitude.strip()
+    if not lat_text and not lon_text:
+        return None, None
+    if not lat_text or not lon_text:
+        summary.add(
+            row.number,
+            Outcome.WARNING,
+            _("Only one of latitude and longitude is given: imported without a location."),
+        )
+        return None, None
+    latitude, longitude = _parse_coordinate(lat_text, 90), _parse_coordinate(lon_text, 180)
+    if latitude is None:
+        summary.add(
+            row.number,
+            Outcome.WARNING,
+            _("Latitude “%(value)s” is not a number between -90 and 90: imported without a location.")
+            % {"value": lat_text[:40]},
+        )
+        return None, None
+    if longitude is None:
+        summary.add(
+            row.number,
+            Outcome.WARNING,
+            _("Longitude “%(value)s” is not a number between -180 and 180: imported without a location.")
+            % {"value": lon_text[:40]},
+        )
+        return None, None
+    if latitude == 0 and longitude == 0:
+        summary.add(
+            row.number,
+            Outcome.WARNING,
+            _(
+                "Latitude and longitude are both 0, which Ushahidi used for “no location”: imported without a location."
+            ),
+        )
+        return None, None
+    return latitude, longitude
+
+
+def _row_key(row: _Row, event_at: datetime) -> str:
+    """An id for rows that carry none: the same title, time and coordinates are the same report.
+
+    The description is left out on purpose: two exports of one deployment garble it differently.
+    """
+    coordinates = []
+    for text, limit in ((row.latitude, 90), (row.longitude, 180)):
+        value = _parse_coordinate(text, limit) if text.strip() else None
+        coordinates.append(str(value.normalize()) if value is not None else text.strip())
+    basis = "\n".join([" ".join(row.title.casefold().split()), event_at.isoformat(), *coordinates])
+    return "row:" + hashlib.sha256(basis.encode()).hexdigest()[:40]
+
+
+def _build(row: _Row, dates: _DateReader, summary: ImportSummary, now: datetime, actor) -> _Candidate | None:
+    title, description = row.title, row.description
+    if not title and not description:
+        summary.add(row.number, Outcome.REJECTED, _("The row has neither a title nor a description."))
+        return None
+    if not row.date_text.strip():
+        summary.add(row.number, Outcome.REJECTED, _("The row has no date."))
+        return None
+    event_at = dates.read(row.date_text)
+    if event_at is None:
+        summary.add(
+            row.number,
+            Outcome.REJECTED,
+            _("The date “%(value)s” cannot be read (expected for example %(example)s).")
+            % {
+                "value": row.date_text.strip()[:40],
+                "example": "7/13/15 12:12" if dates.month_first else "13/07/2015 12:12",
+            },
+        )
+        return None
+    if not title:
+        first_line = description.strip().splitlines()[0]
+        title = first_line if len(first_line) <= 80 else first_line[:79].rstrip() + "…"
+    if len(title) > MAX_TITLE:
+        summary.add(
+            row.number,
+            Outcome.WARNING,
+            _("The title was shortened to %(n)d characters; the whole title starts the description.")
+            % {"n": MAX_TITLE},
+        )
+        description = f"{title}\n\n{description}".strip()
+        title = title[: MAX_TITLE - 1].rstrip() + "…"
+    if row.extra:
+        description = "\n\n".join(
+            part
+            for part in [description, "\n".join(f"{label}: {value}" for label, value in row.extra)]
+            if part
+        )
+    place_name = row.place_name
+    if len(place_name) > MAX_PLACE:
+        summary.add(
+            row.number,
+            Outcome.WARNING,
+            _("The place name was shortened to %(n)d characters.") % {"n": MAX_PLACE},
+        )
+        place_name = place_name[: MAX_PLACE - 1] + "…"
+    contact = row.contact
+    if len(contact) > MAX_CONTACT:
+        summary.add(row.number, Outcome.WARNING, _("The contact was too long and was left out."))
+        contact = ""
+    latitude, longitude = _location(row, summary)
+    precision = Report.Precision.EXACT
+    if row.precision:
+        code = row.precision.strip().lower()
+        if code in PRECISION_CODES:
+            precision = PRECISION_CODES[code]
+        elif code in Report.Precision.values:
+            precision = Report.Precision(code)
+        else:
+            summary.add(
+                row.number,
+                Outcome.WARNING,
+                _("Unknown location precision “%(value)s”: kept as an exact point.")
+                % {"value": row.precision[:20]},
+            )
+    verified_text = row.verified.strip().upper()
+    if verified_text not in YES | NO:
+        summary.add(
+            row.number,
+            Outcome.WARNING,
+            _("“%(value)s” is not YES or NO: read as not verified.") % {"value": row.verified[:20]},
+        )
+    external_id = row.external_id or _row_key(row, event_at)
+    if len(external_id) > MAX_EXTERNAL_ID:
+        external_id = external_id[:3] + "#" + hashlib.sha256(external_id.encode()).hexdigest()[:40]
+    published = row.status == Report.Status.PUBLISHED
+    report = Report(
+        source=Report.Source.IMPORT,
+        title=title,
+        description=description,
+        place_name=place_name,
+        latitude=latitude,
+        longitude=longitude,
+        location_precision=precision,
+        event_at=event_at,
+        status=row.status,
+        verified=verified_text in YES,
+        reporter_contact=contact,
+        external_id=external_id,
+        created_by=actor,
+        created_at=now,
+        published_at=now if published else None,
+    )
+    return _Candidate(row, report, row.categories)
+
+
+# --- The import ------------------------------------------------------------------------------------
+
+
+def read_rows(text: str) -> tuple[type[_Format], list[str], list[str] | None, list[tuple[int, list[str]]]]:
+    """Split decoded text into the header, the optional HXL row and numbered data rows."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header or not any(cell.strip() for cell in header):
+            raise CsvFormatError(_("The file is empty."))
+        header = [_clean(cell) for cell in header]
+        kind = _detect(header)
+        hxl = None
+        rows: list[tuple[int, list[str]]] = []
+        for number, cells in enumerate(reader, start=2):
+            if number == 2 and _is_hxl_row(cells):
+                hxl = cells
+                continue
+            rows.append((number, [_clean(cell) for cell in cells]))
+    except csv.Error as error:
+        raise CsvFormatError(
+            _("The file is not valid CSV near row %(row)d (%(error)s); nothing was imported.")
+            % {"row": reader.line_num, "error": error}
+        ) from error
+    return kind, header, hxl, rows
+
+
+def import_reports(
+    report_map: ReportMap,
+    data: bytes,
+    *,
+    filename: str = "",
+    actor=None,
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Import an Ushahidi v2 or v3 CSV export into `report_map`. Safe to run again on the same file.
+
+    `progress(done, total)` is called after each batch (and once at the start with done=0).
+    Raises CsvFormatError when the file as a whole cannot be read; problems with single rows are
+    in the summary instead.
+    """
+    decoded = decode_bytes(data)
+    kind, header, hxl, raw_rows = read_rows(decoded.text)
+    fmt = kind(header, hxl)
+    summary = ImportSummary(filename=filename, format=fmt.name, encoding=decoded.encoding, rows=len(raw_rows))
+    if decoded.encoding != "UTF-8":
+        summary.notes.append(
+            _("The file is not UTF-8; it was read as %(encoding)s.") % {"encoding": decoded.encoding}
+        )
+    if decoded.repaired:
+        summary.notes.append(
+            _("%(n)d garbled characters (such as “â€™” for “’”) were repaired.") % {"n": decoded.repaired}
+        )
+    if decoded.unsure:
+        summary.notes.append(
+            _("%(n)d characters could not be decoded for certain and were read as %(encoding)s.")
+            % {"n": decoded.unsure, "encoding": decoded.encoding}
+        )
+    if hxl is not None:
+        summary.notes.append(_("Row 2 holds HXL tags, not a report."))
+    if isinstance(fmt, _V2) and not fmt.approved:
+        summary.notes.append(_("The file has no APPROVED column: its reports wait in the review queue."))
+
+    rows: list[_Row] = []
+    for number, cells in raw_rows:
+        if not any(cell.strip() for cell in cells):
+            summary.empty += 1
+            summary.add(number, Outcome.EMPTY, _("The row is empty."))
+            continue
+        rows.append(fmt.read(number, cells))
+    dates = _DateReader((row.date_text for row in rows), assume_utc=fmt.assume_utc)
+    if dates.note:
+        summary.notes.append(dates.note)
+
+    categories = _Categories(report_map, languages, {name for row in rows for name in row.categories})
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    now = timezone.now()
+    total = len(rows)
+    if progress:
+        progress(0, summary.rows)
+    if progress and not rows:
+        progress(summary.rows, summary.rows)
+    seen: dict[str, int] = {}
+    done = 0
+    for start in range(0, total, BATCH_SIZE):
+        batch = rows[start : start + BATCH_SIZE]
+        candidates = []
+        for row in batch:
+            candidate = _build(row, dates, summary, now, actor)
+            if candidate is None:
+                summary.rejected += 1
+                continue
+            key = candidate.report.external_id
+            if key in seen:
+                summary.duplicates += 1
+                summary.add(
+                    row.number,
+                    Outcome.DUPLICATE,
+                    _("The same report as row %(row)d of this file.") % {"row": seen[key]},
+                )
+                continue
+            seen[key] = row.number
+            candidates.append(candidate)
+        _save_batch(report_map, candidates, categories, summary, filename, actor)
+        done += len(batch)
+        if progress:
+            # Empty rows were dealt with up front; they count as done.
+            progress(done + summary.empty, summary.rows)
+    summary.categories_created = categories.created
+    summary.problems.sort(key=lambda problem: problem.row)
+    return summary
+
+
+def _save_batch(
+    report_map: ReportMap,
+    candidates: list[_Candidate],
+    categories: _Categories,
+    summary: ImportSummary,
+    filename: str,
+    actor,
+) -> None:
+    """Store one batch in one transaction; rows already on the map are counted, not stored again."""
+    # Categories are found or created first, outside the batch's transaction: a batch that is
+    # rolled back and retried must not be left pointing at categories that were rolled back too.
+    for candidate in candidates:
+        candidate.chosen = [categories.get(name) for name in candidate.categories]
+    for attempt in range(2):
+        existing = _already_imported(report_map, [candidate.report.external_id for candidate in candidates])
+        fresh = [candidate for candidate in candidates if candidate.report.external_id not in existing]
+        try:
+            with transaction.atomic():
+                _insert(report_map, fresh, filename, actor)
+        except IntegrityError:
+            # Another import of the same rows committed between the look-up and the insert; the
+            # next look-up sees its rows. A second failure is a real error.
+            if attempt:
+                raise
+            continue
+        break
+    for candidate in candidates:
+        if candidate.report.external_id in existing:
+            summary.duplicates += 1
+            summary.add(candidate.row.number, Outcome.DUPLICATE, _("Already imported: skipped."))
+    summary.imported += len(fresh)
+
+
+def _already_imported(report_map: ReportMap, external_ids: list[str]) -> set[str]:
+    return set(
+        Report.objects.filter(
+            report_map=report_map, source=Report.Source.IMPORT, external_id__in=external_ids
+        ).values_list("external_id", flat=True)
+    )
+
+
+def _insert(report_map: ReportMap, fresh: list[_Candidate], filename: str, actor) -> None:
+    if not fresh:
+        return
+    for candidate in fresh:
+        report = candidate.report
+        report.report_map = report_map
+        report.pk = None
+        report.primary_category = candidate.chosen[0] if candidate.chosen else None
+        report.prepare()
+    Report.objects.bulk_create([candidate.report for candidate in fresh], batch_size=BATCH_SIZE)
+    through = Report.categories.through
+    links = {(candidate.report.pk, category.pk) for candidate in fresh for category in candidate.chosen}
+    through.objects.bulk_create(
+        [through(report_id=report_id, category_id=category_id) for report_id, category_id in links],
+        batch_size=BATCH_SIZE,
+    )
+    ReportChange.objects.bulk_create(
+        [
+            ReportChange(
+                report=candidate.report,
+                actor=actor,
+                at=candidate.report.created_at,
+                action="imported",
+                changes={
+                    "source": [None, Report.Source.IMPORT],
+                    "file": [None, filename],
+                    "row": [None, str(candidate.row.number)],
+                    **{key: [None, value] for key, value in candidate.row.meta.items()},
+                },
+            )
+            for candidate in fresh
+        ],
+        batch_size=BATCH_SIZE,
+    )
