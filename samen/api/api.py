@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 
 from .docs import SamenDocs, explorer
 from .errors import NOT_FOUND, install_error_handlers
-from .routers import initiatives, me, updates
+from .routers import initiatives, me, reports, updates
 
 
 def _json_method_not_allowed(view):
@@ -81,3 +81,4 @@ def index(request: HttpRequest):
 api.add_router("", initiatives.router)
 api.add_router("", updates.router)
 api.add_router("", me.router)
+api.add_router("", reports.router)

@@ -332,6 +332,8 @@ class Subscription(models.Model):
     east = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     language = models.CharField(max_length=10, default="en")
     token = models.CharField(max_length=43, unique=True, default=secrets.token_urlsafe)
+    # Wrong SMS confirmation codes typed so far; the code is refused for good after a few (notify.py).
+    confirm_attempts = models.PositiveSmallIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -17,6 +17,11 @@ EXPECTED = {
     ("/api/initiatives/{slug}/updates", "post"),
     ("/api/initiatives/{slug}/updates/{update_id}", "get"),
     ("/api/me", "get"),
+    ("/api/maps/{slug}/reports", "get"),
+    ("/api/maps/{slug}/reports", "post"),
+    ("/api/maps/{slug}/reports/{report_id}", "get"),
+    ("/api/maps/{slug}/reports.geojson", "get"),
+    ("/api/maps/{slug}/clusters", "get"),
 }
 WRITES = {operation for operation in EXPECTED if operation[1] in {"post", "patch"}} | {("/api/me", "get")}
 

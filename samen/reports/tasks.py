@@ -1,0 +1,225 @@
+"""Background work for crowd reports: alerts to subscribers and webhook deliveries.
+
+Every task here is safe to run twice. Alerts go through the messaging outbox under the key
+`report:<id>:sub:<subscription id>`, so a second run queues nothing new. Webhook deliveries are
+rows, unique per (webhook, report, event), claimed with a conditional UPDATE before anything is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
+
+from samen.core import http
+
+from . import notify
+from .models import Report, Subscription, Webhook, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+# Five tries, 1, 4, 16 and 64 minutes apart: about an hour and a half, enough to outlast a deploy
+# or a restart on the receiver's side without knocking on a dead door all day.
+MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 60
+RETRY_FACTOR = 4
+# After this many deliveries in a row have failed for good, the webhook is switched off and says why.
+DISABLE_AFTER_FAILURES = 5
+TIMEOUT_SECONDS = 10.0
+# We read the receiver's answer only for its status; a large body is not its fault, but need not be kept.
+MAX_RESPONSE_BYTES = 1024 * 1024
+
+
+def on_report_published(sender, report_id: int, **kwargs) -> None:
+    """Receiver of signals.report_published: alert subscribers and queue webhook deliveries."""
+    transaction.on_commit(lambda: notify_subscribers.enqueue(report_id))
+    transaction.on_commit(lambda: queue_webhooks.enqueue(report_id))
+
+
+def _published(report_id: int) -> Report | None:
+    return (
+        Report.objects.select_related("report_map__initiative")
+        .prefetch_related("categories")
+        .filter(pk=report_id, status=Report.Status.PUBLISHED, merged_into__isnull=True)
+        .first()
+    )
+
+
+@task
+def notify_subscribers(report_id: int) -> int:
+    """Queue one alert per matching subscription. Returns how many were queued (or found queued)."""
+    report = _published(report_id)
+    if report is None:
+        # Archived or merged again before we got here: it is no longer news anyone should get.
+        return 0
+    report_map = report.report_map
+    subscriptions = list(notify.matching_subscriptions(report).order_by("pk"))
+    sms_channel = (
+        notify.sms_channel_for(report_map)
+        if any(s.channel == Subscription.Channel.SMS for s in subscriptions)
+        else None
+    )
+    queued = 0
+    for subscription in subscriptions:
+        if notify.may_receive(subscription, report_map) and notify.notify(
+            report, subscription, sms_channel=sms_channel
+        ):
+            queued += 1
+    return queued
+
+
+@task
+def queue_webhooks(report_id: int) -> int:
+    """Make one delivery row per active webhook of the report's map; returns how many are new."""
+    report = _published(report_id)
+    if report is None:
+        return 0
+    created_count = 0
+    for webhook in Webhook.objects.filter(report_map_id=report.report_map_id, active=True).order_by("pk"):
+        try:
+            with transaction.atomic():
+                delivery, created = WebhookDelivery.objects.get_or_create(
+                    webhook=webhook, report=report, event=notify.EVENT_PUBLISHED
+                )
+        except IntegrityError:
+            # Another run made the row between our look-up and our insert; it will deliver it.
+            continue
+        if created:
+            created_count += 1
+            transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
+    return created_count
+
+
+@task
+def deliver_webhook(delivery_id: int) -> str:
+    """POST one delivery, signed. Returns the new state ("skipped" when another run has it)."""
+    claimed = WebhookDelivery.objects.filter(pk=delivery_id, state=WebhookDelivery.State.QUEUED).update(
+        state=WebhookDelivery.State.SENDING, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return "skipped"
+    delivery = WebhookDelivery.objects.select_related("webhook", "report__report_map").get(pk=delivery_id)
+    webhook = delivery.webhook
+    if not webhook.active:
+        return _finish(delivery, WebhookDelivery.State.FAILED, error="The webhook is switched off.")
+    report = _published(delivery.report_id)
+    if report is None:
+        # Sending a report that was unpublished in the meantime would leak what a reviewer withdrew.
+        return _finish(delivery, WebhookDelivery.State.FAILED, error="The report is no longer published.")
+
+    body = notify.encode(notify.webhook_payload(report, delivery.event))
+    headers = notify.signed_headers(webhook.secret, delivery, body)
+    try:
+        response = http.request(
+            "POST",
+            webhook.url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            max_bytes=MAX_RESPONSE_BYTES,
+        )
+    except http.HttpError as exc:
+        return _failed(delivery, str(exc), permanent=exc.permanent, status=exc.status)
+    except Exception as exc:
+        # A bug must not leave the row in SENDING for ever; log it and let the retry rules decide.
+        logger.exception("webhook delivery %s crashed", delivery.pk)
+        return _failed(delivery, f"{type(exc).__name__}: {exc}", permanent=False, status=None)
+    return _finish(
+        delivery,
+        WebhookDelivery.State.DELIVERED,
+        status=response.status,
+        delivered_at=timezone.now(),
+    )
+
+
+def _finish(delivery: WebhookDelivery, state: str, *, error: str = "", status=None, delivered_at=None) -> str:
+    delivery.state = state
+    delivery.error = error
+    delivery.response_status = status
+    delivery.delivered_at = delivered_at
+    delivery.save(update_fields=["state", "error", "response_status", "delivered_at"])
+    return state
+
+
+def _failed(delivery: WebhookDelivery, error: str, *, permanent: bool, status) -> str:
+    give_up = permanent or delivery.attempts >= MAX_ATTEMPTS
+    state = WebhookDelivery.State.FAILED if give_up else WebhookDelivery.State.QUEUED
+    _finish(delivery, state, error=error, status=status)
+    if give_up:
+        _disable_after_repeated_failures(delivery.webhook)
+    else:
+        _schedule_retry(delivery)
+    return state
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=RETRY_BASE_SECONDS * RETRY_FACTOR ** (attempts - 1))
+
+
+def _schedule_retry(delivery: WebhookDelivery) -> None:
+    backend = deliver_webhook.get_backend()
+    if not backend.supports_defer:
+        # The immediate backend would retry on the spot, which cannot help a receiver that is down;
+        # the row stays QUEUED for requeue_deliveries() or the "send again" button.
+        return
+    retry = deliver_webhook.using(run_after=timezone.now() + retry_delay(delivery.attempts))
+    pk = delivery.pk
+    transaction.on_commit(lambda: retry.enqueue(pk))
+
+
+def _disable_after_repeated_failures(webhook: Webhook) -> None:
+    finished = (
+        WebhookDelivery.objects.filter(webhook=webhook)
+        .exclude(state__in=[WebhookDelivery.State.QUEUED, WebhookDelivery.State.SENDING])
+        .order_by("-created_at", "-pk")
+        .values_list("state", "error")[:DISABLE_AFTER_FAILURES]
+    )
+    latest = list(finished)
+    if len(latest) < DISABLE_AFTER_FAILURES or any(
+        state != WebhookDelivery.State.FAILED for state, _ in latest
+    ):
+        return
+    reason = (
+        f"Switched off after {DISABLE_AFTER_FAILURES} failed deliveries in a row. Last error: {latest[0][1]}"
+    )
+    field = Webhook._meta.get_field("disabled_reason")
+    # Conditional, so that of several failures landing together the first one's reason stays.
+    Webhook.objects.filter(pk=webhook.pk, active=True).update(
+        active=False, disabled_reason=reason[: field.max_length]
+    )
+    logger.warning("webhook %s disabled: %s", webhook.pk, reason)
+
+
+def resend(delivery: WebhookDelivery) -> bool:
+    """A coordinator asks to send a failed delivery again. Returns False when it is not failed."""
+    reset = WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.FAILED).update(
+        state=WebhookDelivery.State.QUEUED, attempts=0, error=""
+    )
+    if reset != 1:
+        return False
+    pk = delivery.pk
+    transaction.on_commit(lambda: deliver_webhook.enqueue(pk))
+    return True
+
+
+def requeue_deliveries(*, queued_for: timedelta) -> int:
+    """Enqueue QUEUED deliveries older than `queued_for` whose retry was lost; returns how many.
+
+    Like messaging_requeue: harmless if a retry is still pending, since only one run claims the row.
+    """
+    pks = list(
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.State.QUEUED,
+            created_at__lt=timezone.now() - queued_for,
+            attempts__lt=MAX_ATTEMPTS,
+            webhook__active=True,
+        ).values_list("pk", flat=True)
+    )
+    for pk in pks:
+        deliver_webhook.enqueue(pk)
+    return len(pks)
