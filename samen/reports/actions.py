@@ -1,11 +1,47 @@
-"""Named actions on reports. Each writes its audit line; views, gateways, the API and imports call these."""
+"""Named actions on reports. Each writes its audit line; views, gateways, the API and imports call these.
 
+Review actions take the reviewer (`actor`), change one report, and write one ReportChange with what
+changed as {field: [old, new]}; an action that changes nothing writes nothing. Status changes follow
+ALLOWED_TRANSITIONS. Publishing announces itself through signals.report_published, after commit.
+"""
+
+import difflib
+import math
+import re
+from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Report, ReportChange, ReportMap
+from .models import Category, Report, ReportChange, ReportMap
+from .signals import report_published
+
+Status = Report.Status
+
+# received → in review → published / archived. A published report can go back to review (to correct
+# it) or be archived; an archived one comes back through review, never straight onto the map.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Status.RECEIVED: {Status.IN_REVIEW, Status.PUBLISHED, Status.ARCHIVED},
+    Status.IN_REVIEW: {Status.PUBLISHED, Status.ARCHIVED},
+    Status.PUBLISHED: {Status.IN_REVIEW, Status.ARCHIVED},
+    Status.ARCHIVED: {Status.IN_REVIEW},
+}
+
+# How long opening a report for editing keeps other reviewers from saving over it.
+LOCK_MINUTES = 10
+
+# Near-duplicates: nearly the same words, close in place and time, on the same map.
+NEAR_DUPLICATE_RATIO = 0.8
+NEAR_DUPLICATE_METRES = 1000
+NEAR_DUPLICATE_HOURS = 24
+# Bounds the work per arriving report, however busy the map is.
+NEAR_DUPLICATE_CANDIDATES = 200
 
 
 def log_change(report: Report, action: str, actor=None, changes: dict | None = None) -> ReportChange:
@@ -31,9 +67,13 @@ def create_report(
     source, or the same text from the same sender within the map's duplicate window. Phones and
     gateways retry; a retry storm must leave exactly one report.
     """
-    fingerprint = Report.make_fingerprint(reporter_contact, f"{title}\n{description}") if reporter_contact else ""
+    fingerprint = (
+        Report.make_fingerprint(reporter_contact, f"{title}\n{description}") if reporter_contact else ""
+    )
     if external_id:
-        existing = Report.objects.filter(report_map=report_map, source=source, external_id=external_id).first()
+        existing = Report.objects.filter(
+            report_map=report_map, source=source, external_id=external_id
+        ).first()
         if existing:
             return existing, False
     if fingerprint:
@@ -68,8 +108,372 @@ def create_report(
             log_change(report, "created", actor if report.created_by else None, {"source": [None, source]})
     except IntegrityError:
         # Two deliveries of the same message raced past the look-up above; the other one won.
-        existing = Report.objects.filter(report_map=report_map, source=source, external_id=external_id).first()
+        existing = Report.objects.filter(
+            report_map=report_map, source=source, external_id=external_id
+        ).first()
         if existing is None:
             raise
         return existing, False
+    flag_near_duplicate(report)
     return report, True
+
+
+# --- Near-duplicates ------------------------------------------------------------------------------
+
+# Texts shorter than this ("help", "water") say too little to call two reports the same.
+_MIN_TEXT = 12
+
+
+def _words(report: Report) -> str:
+    text = f"{report.title}\n{report.description}".lower()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def _metres_between(lat1, lon1, lat2, lon2) -> float:
+    lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (lat1, lon1, lat2, lon2))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def _close_in_place(one: Report, other: Report) -> bool:
+    if one.has_coordinates and other.has_coordinates:
+        return (
+            _metres_between(one.latitude, one.longitude, other.latitude, other.longitude)
+            <= NEAR_DUPLICATE_METRES
+        )
+    if one.place_name.strip() and other.place_name.strip():
+        return one.place_name.strip().casefold() == other.place_name.strip().casefold()
+    # An SMS often has no place at all: then nearly the same words at nearly the same time suffice.
+    return True
+
+
+def similarity(one: str, other: str) -> float:
+    """The larger of difflib's ratio (word order matters) and the words' Jaccard index (it does not)."""
+    words_one, words_other = set(one.split()), set(other.split())
+    jaccard = len(words_one & words_other) / len(words_one | words_other) if words_one | words_other else 0.0
+    if jaccard >= NEAR_DUPLICATE_RATIO:
+        return jaccard
+    matcher = difflib.SequenceMatcher(None, one, other, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_DUPLICATE_RATIO or matcher.quick_ratio() < NEAR_DUPLICATE_RATIO:
+        return jaccard
+    return max(jaccard, matcher.ratio())
+
+
+def find_near_duplicate(report: Report) -> Report | None:
+    """The earlier report on the same map this one nearly repeats, or None.
+
+    Candidates are bounded in SQL (same map, event within the window, inside a box around the point)
+    and capped, so the cost per arriving report stays flat however many reports the map holds.
+    """
+    text = _words(report)
+    if len(text) < _MIN_TEXT:
+        return None
+    window = timedelta(hours=NEAR_DUPLICATE_HOURS)
+    candidates = Report.objects.filter(
+        report_map_id=report.report_map_id,
+        merged_into__isnull=True,
+        event_at__range=(report.event_at - window, report.event_at + window),
+    ).exclude(pk=report.pk)
+    if report.latitude is not None and report.longitude is not None:
+        lat, lng = float(report.latitude), float(report.longitude)
+        dlat = NEAR_DUPLICATE_METRES / 111_320
+        dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+        box = Q(
+            latitude__range=(Decimal(str(lat - dlat)), Decimal(str(lat + dlat))),
+            longitude__range=(Decimal(str(lng - dlng)), Decimal(str(lng + dlng))),
+        )
+        candidates = candidates.filter(box | Q(latitude__isnull=True))
+    candidates = candidates.only(
+        "id", "title", "description", "place_name", "latitude", "longitude", "near_duplicate_of_id"
+    ).order_by("-created_at")[:NEAR_DUPLICATE_CANDIDATES]
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        if not _close_in_place(report, candidate):
+            continue
+        score = similarity(text, _words(candidate))
+        if score >= NEAR_DUPLICATE_RATIO and score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def flag_near_duplicate(report: Report) -> Report | None:
+    """Point a new report at the one it nearly repeats, for a reviewer to merge or dismiss."""
+    found = find_near_duplicate(report)
+    if found is None:
+        return None
+    # Flag against the first of the group, so that three copies point at one report, not in a chain.
+    original_id = found.near_duplicate_of_id or found.pk
+    Report.objects.filter(pk=report.pk).update(near_duplicate_of_id=original_id)
+    report.near_duplicate_of_id = original_id
+    log_change(report, "flagged_near_duplicate", None, {"near_duplicate_of": [None, str(original_id)]})
+    return report
+
+
+# --- The edit lock --------------------------------------------------------------------------------
+
+
+class ReportLocked(Exception):
+    """Another reviewer holds the edit lock on this report."""
+
+    def __init__(self, report: Report, holder, until):
+        self.report, self.holder, self.until = report, holder, until
+        super().__init__(f"report {report.pk} is locked until {until}")
+
+
+def _free_for(actor) -> Q:
+    return Q(locked_by__isnull=True) | Q(locked_until__lte=timezone.now()) | Q(locked_by=actor)
+
+
+def acquire_lock(report: Report, actor, minutes: int = LOCK_MINUTES) -> bool:
+    """Take (or renew) the edit lock. One conditional UPDATE, so two reviewers cannot both get it."""
+    until = timezone.now() + timedelta(minutes=minutes)
+    taken = Report.objects.filter(_free_for(actor), pk=report.pk).update(locked_by=actor, locked_until=until)
+    if taken:
+        report.locked_by, report.locked_until = actor, until
+    else:
+        fresh = Report.objects.select_related("locked_by").only("locked_by", "locked_until").get(pk=report.pk)
+        report.locked_by, report.locked_until = fresh.locked_by, fresh.locked_until
+    return bool(taken)
+
+
+def release_lock(report: Report, actor) -> None:
+    """Give the lock back; only its holder can, and an expired lock needs no giving back."""
+    Report.objects.filter(pk=report.pk, locked_by=actor).update(locked_by=None, locked_until=None)
+    if report.locked_by_id == getattr(actor, "pk", None):
+        report.locked_by, report.locked_until = None, None
+
+
+def _claim(report: Report, actor) -> None:
+    """Inside a transaction: lock the row, refresh what actions compare against, and refuse when another
+    reviewer is editing it. Every review action goes through here, so none saves over an open editor."""
+    row = (
+        Report.objects.select_for_update()
+        .filter(pk=report.pk)
+        .values(
+            "status", "verified", "locked_by_id", "locked_until", "merged_into_id", "near_duplicate_of_id"
+        )
+        .get()
+    )
+    holder_id, until = row["locked_by_id"], row["locked_until"]
+    if holder_id is not None and holder_id != getattr(actor, "pk", None) and until and until > timezone.now():
+        raise ReportLocked(report, get_user_model().objects.filter(pk=holder_id).first(), until)
+    for field in ("status", "verified", "merged_into_id", "near_duplicate_of_id"):
+        setattr(report, field, row[field])
+
+
+# --- Review actions -------------------------------------------------------------------------------
+
+
+def _as_text(value):
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _apply(report: Report, actor, action: str, values: dict) -> ReportChange | None:
+    changes = {}
+    for field, new in values.items():
+        old = getattr(report, field)
+        if old != new:
+            changes[field] = [_as_text(old), _as_text(new)]
+            setattr(report, field, new)
+    if not changes:
+        return None
+    report.save(update_fields=[*changes, "updated_at"])
+    return log_change(report, action, actor, changes)
+
+
+def edit_report(report: Report, actor, *, title: str, description: str, event_at) -> ReportChange | None:
+    """Correct the words and the time. The public text is scrubbed again on save (Report.prepare)."""
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError(_("A report needs a title."))
+    with transaction.atomic():
+        _claim(report, actor)
+        return _apply(
+            report, actor, "edited", {"title": title[:200], "description": description, "event_at": event_at}
+        )
+
+
+def geolocate_report(
+    report: Report, actor, *, place_name: str, latitude, longitude, precision: str | None = None
+) -> ReportChange | None:
+    """Set where it happened. The H3 cells follow on save, so the map shows it at once."""
+    if (latitude is None) != (longitude is None):
+        raise ValidationError(_("Give both latitude and longitude, or neither."))
+    if latitude is not None and not -90 <= latitude <= 90:
+        raise ValidationError(_("Latitude must be between -90 and 90."))
+    if longitude is not None and not -180 <= longitude <= 180:
+        raise ValidationError(_("Longitude must be between -180 and 180."))
+    values = {"place_name": place_name.strip()[:200], "latitude": latitude, "longitude": longitude}
+    if precision:
+        values["location_precision"] = precision
+    with transaction.atomic():
+        _claim(report, actor)
+        return _apply(report, actor, "geolocated", values)
+
+
+def _category_names(categories: Iterable[Category]) -> str:
+    return ", ".join(sorted(category.title for category in categories))
+
+
+def categorise_report(
+    report: Report, actor, categories: Iterable[Category], *, add: bool = False
+) -> ReportChange | None:
+    """Set the categories (or, with add=True, add to them). The first becomes the primary category."""
+    categories = list(categories)
+    if any(category.report_map_id != report.report_map_id for category in categories):
+        raise ValidationError(_("That category belongs to another map."))
+    with transaction.atomic():
+        _claim(report, actor)
+        current = list(report.categories.all())
+        if add:
+            categories = current + [c for c in categories if c.pk not in {x.pk for x in current}]
+        if {c.pk for c in current} == {c.pk for c in categories}:
+            return None
+        report.categories.set(categories)
+        kept = report.primary_category_id in {c.pk for c in categories}
+        primary = report.primary_category_id if kept else (categories[0].pk if categories else None)
+        report.primary_category_id = primary
+        report.save(update_fields=["primary_category", "updated_at"])
+        return log_change(
+            report,
+            "categorised",
+            actor,
+            {"categories": [_category_names(current), _category_names(categories)]},
+        )
+
+
+def set_verified(report: Report, actor, verified: bool) -> ReportChange | None:
+    with transaction.atomic():
+        _claim(report, actor)
+        return _apply(report, actor, "verified" if verified else "unverified", {"verified": verified})
+
+
+def can_move(old: str, new: str) -> bool:
+    return new in ALLOWED_TRANSITIONS.get(old, set())
+
+
+def set_status(report: Report, actor, status: str) -> ReportChange | None:
+    """Move a report along received → in review → published / archived (see ALLOWED_TRANSITIONS)."""
+    with transaction.atomic():
+        _claim(report, actor)
+        if report.status == status:
+            return None
+        if report.merged_into_id and status == Status.PUBLISHED:
+            raise ValidationError(_("This report was merged into another one; publish that one instead."))
+        if not can_move(report.status, status):
+            raise ValidationError(
+                _("A report that is “%(old)s” cannot become “%(new)s”.")
+                % {"old": Status(report.status).label, "new": Status(status).label}
+            )
+        values: dict = {"status": status}
+        if status == Status.PUBLISHED:
+            values["published_at"] = timezone.now()
+        change = _apply(report, actor, "status", values)
+        if status == Status.PUBLISHED:
+            report_id = report.pk
+            transaction.on_commit(lambda: report_published.send(sender=Report, report_id=report_id))
+        return change
+
+
+def start_review(report: Report, actor) -> ReportChange | None:
+    return set_status(report, actor, Status.IN_REVIEW)
+
+
+def publish_report(report: Report, actor) -> ReportChange | None:
+    """Publish. An unlocated report is published too, but has no place on the map until geolocated."""
+    return set_status(report, actor, Status.PUBLISHED)
+
+
+def archive_report(report: Report, actor) -> ReportChange | None:
+    return set_status(report, actor, Status.ARCHIVED)
+
+
+def merge_report(report: Report, actor, into: Report) -> ReportChange:
+    """Fold a duplicate into another report: it leaves public lists and the audit log says where it went."""
+    if into.report_map_id != report.report_map_id or into.pk == report.pk:
+        raise ValidationError(_("A report can only be merged into another report on the same map."))
+    if into.merged_into_id:
+        raise ValidationError(_("That report was itself merged; merge into the report it was merged into."))
+    with transaction.atomic():
+        _claim(report, actor)
+        if report.merged_into_id:
+            raise ValidationError(_("This report was already merged."))
+        # Audit names are the model's field names, not their _id columns.
+        values: dict = {"merged_into": into.pk, "near_duplicate_of": None}
+        if report.status != Status.ARCHIVED:
+            values["status"] = Status.ARCHIVED
+        old = {
+            "merged_into": report.merged_into_id,
+            "near_duplicate_of": report.near_duplicate_of_id,
+            "status": report.status,
+        }
+        changes = {
+            field: [_as_text(old[field]), _as_text(new)] for field, new in values.items() if old[field] != new
+        }
+        Report.objects.filter(pk=report.pk).update(
+            merged_into_id=into.pk,
+            near_duplicate_of_id=None,
+            status=values.get("status", report.status),
+            updated_at=timezone.now(),
+        )
+        report.merged_into_id, report.near_duplicate_of_id = into.pk, None
+        report.status = values.get("status", report.status)
+        log_change(into, "merged_in", actor, {"merged": [None, str(report.pk)]})
+        return log_change(report, "merged", actor, changes)
+
+
+def dismiss_near_duplicate(report: Report, actor) -> ReportChange | None:
+    """A reviewer says the flagged report is not a duplicate after all."""
+    with transaction.atomic():
+        _claim(report, actor)
+        if report.near_duplicate_of_id is None:
+            return None
+        old = report.near_duplicate_of_id
+        Report.objects.filter(pk=report.pk).update(near_duplicate_of=None, updated_at=timezone.now())
+        report.near_duplicate_of_id = None
+        return log_change(report, "not_a_duplicate", actor, {"near_duplicate_of": [str(old), None]})
+
+
+# --- Bulk actions ---------------------------------------------------------------------------------
+
+BULK_ACTIONS = ("publish", "archive", "review", "verify", "unverify", "categorise")
+
+
+def bulk_apply(
+    report_map: ReportMap, actor, report_ids: Iterable[int], action: str, category: Category | None = None
+) -> dict[str, int]:
+    """Apply one action to the selected reports of one map. Returns counts: done, unchanged, locked, refused.
+
+    Each report is its own transaction, so a refused one (a transition that is not allowed, or a report
+    someone is editing) leaves the others done.
+    """
+    if action not in BULK_ACTIONS:
+        raise ValidationError(_("Choose an action."))
+    if action == "categorise" and (category is None or category.report_map_id != report_map.pk):
+        raise ValidationError(_("Choose a category of this map."))
+    counts = {"done": 0, "unchanged": 0, "locked": 0, "refused": 0}
+    # Only this map's reports: ids from the form are never trusted to belong to it.
+    for report in Report.objects.filter(report_map=report_map, pk__in=list(report_ids)).order_by("pk"):
+        try:
+            if action == "publish":
+                change = publish_report(report, actor)
+            elif action == "archive":
+                change = archive_report(report, actor)
+            elif action == "review":
+                change = start_review(report, actor)
+            elif action in ("verify", "unverify"):
+                change = set_verified(report, actor, action == "verify")
+            else:
+                assert category is not None
+                change = categorise_report(report, actor, [category], add=True)
+        except ReportLocked:
+            counts["locked"] += 1
+        except ValidationError:
+            counts["refused"] += 1
+        else:
+            counts["done" if change else "unchanged"] += 1
+    return counts
