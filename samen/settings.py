@@ -222,6 +222,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("SAMEN_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Evidence originals and other private files: never served by URL (see samen/core/storage.py).
+SAMEN_PRIVATE_MEDIA_ROOT = Path(env("SAMEN_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-media")))
 SAMEN_MAX_UPLOAD_BYTES = int(env("SAMEN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = SAMEN_MAX_UPLOAD_BYTES + 1024 * 1024
 

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from samen.core.geo import Place, latitude_validators, longitude_validators
+from samen.core.storage import private_storage
 from samen.core.text import scrub_contacts
 
 # The H3 resolutions stored on every report. Clusters for a zoom level are a GROUP BY on one of
@@ -294,7 +295,8 @@ class Attachment(models.Model):
     """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=evidence_path)
+    # Private storage: no URL reaches an original; views.web.attachment streams it to reviewers.
+    file = models.FileField(upload_to=evidence_path, storage=private_storage)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField(default=0)
     original_name = models.CharField(max_length=255, blank=True)

@@ -127,7 +127,6 @@ def test_the_detail_page_links_evidence_only_through_the_checked_view(client_as,
 
     page = get(client_as, map_people[role], url).content.decode()
 
-    assert evidence.file.url not in page
     assert evidence.file.name not in page
     attachment_url = reverse(
         "reports:attachment", args=[evidence.report.report_map.slug, evidence.report.pk, evidence.pk]
@@ -233,3 +232,11 @@ def test_the_initiatives_map_list_shows_private_maps_only_to_those_who_may_open_
     assert response.status_code == 200
     assert ("Water problems in Kibera" in response.content.decode()) is (role in REVIEWERS)
     assert ("New report map" in response.content.decode()) is (role in COORDINATORS)
+
+
+@pytest.mark.django_db
+def test_evidence_originals_are_not_under_the_public_media_folder(evidence, settings, client):
+    assert not evidence.file.path.startswith(str(settings.MEDIA_ROOT))
+    assert evidence.file.path.startswith(str(settings.SAMEN_PRIVATE_MEDIA_ROOT))
+    # Guessing the stored name under /media/ finds nothing.
+    assert client.get(f"{settings.MEDIA_URL}{evidence.file.name}").status_code == 404
