@@ -1,0 +1,603 @@
+"""Map clusters, computed in the database: a view of a million reports answers with a few hundred rows.
+
+A view is a bounding box and a zoom. The zoom picks an H3 resolution whose cells are about 40-130
+pixels across on screen; the answer is one cluster per H3 cell that overlaps the box and holds
+reports: how many, the mean of their coordinates (so a cluster of one sits on its report) and the
+most common primary category. A cell on the edge of the box counts all its members, also the ones
+just outside it, so panning a little never changes a cluster's number.
+
+Where the numbers come from:
+- Without date or category filters, from `reports_cellcount` (migration 0002): database triggers
+  keep, per cell at resolutions 2 to 9, a count and coordinate sums for each (status, source,
+  primary category). The viewer's statuses come from access.can_review().
+- With a date range or a category (which follows the many-to-many categories and their children),
+  from the reports themselves, through access.reports_for_viewer(), with the same GROUP BY.
+Either way the database groups by (cell, category) and a window function picks each cell's top
+category; Python never sees a single report, only one row per cell.
+
+Resolutions 0 and 1 (zooms 0 to 4) are not stored: their cells are the parents of the r2 cells,
+computed from the bits of the H3 index in SQL.
+
+Few reports in view (at most FEW_REPORTS), or a zoom of POINTS_ZOOM and more, answer with the
+reports themselves (at most POINT_LIMIT; more than that at a street zoom become the finest
+clusters). Every answer stays under MAX_BYTES: clusters are capped at CLUSTER_LIMIT by going one
+resolution coarser, and points that would not fit become clusters.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import h3
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from samen.core.access import Role
+
+from .access import can_review, reports_for_viewer
+from .models import Category, Report, ReportMap
+
+MIN_ZOOM, MAX_ZOOM = 0, 20
+# Zoom → H3 resolution, so that cells are roughly 40-130 px across at the equator (a cell's width
+# is about twice its edge: r0 ~2,200 km, r2 ~320 km, r5 ~17 km, r9 ~350 m).
+RESOLUTION_FOR_ZOOM = (0, 0, 0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 8, 9)
+STORED_RESOLUTIONS = range(2, 10)  # the h3_r2 ... h3_r9 columns and the cell counts
+POINTS_ZOOM = 16
+# Below POINTS_ZOOM, a view with at most this many reports shows them one by one.
+FEW_REPORTS = 200
+# No answer carries more points than this (with titles cut at TITLE_CHARS, about 35 KB).
+POINT_LIMIT = 200
+CLUSTER_LIMIT = 400
+# A box far larger than its zoom suggests (a world box at street zoom) must not ask for millions of
+# cells: the resolution goes coarser until the box spans at most this many.
+MAX_CELLS = 1500
+MAX_BYTES = 50_000
+TITLE_CHARS = 80
+# H3 polygons have geodesic edges; a box's north and south edges follow parallels, so they get a
+# vertex every this many degrees, and pieces stay well under H3's 180° limit on an edge.
+EDGE_STEP_DEGREES = 1.0
+PIECE_DEGREES = 90.0
+# Web Mercator maps stop short of the poles; polygons through a pole are ill-defined in H3.
+POLE_LATITUDE = 89.9
+EARTH_RADIUS_KM = 6371.0088
+
+# The H3 index layout: resolution in bits 52-55, then a 3-bit digit per resolution 1..15 from bit 42
+# down. A cell's parent at resolution t keeps the higher digits and sets the rest to 7.
+_RESOLUTION_BITS = 0xF << 52
+_ALL_BITS = (1 << 63) - 1
+
+
+def _digit_bits(resolution: int) -> int:
+    return (1 << (3 * (15 - resolution))) - 1
+
+
+def parent_masks(resolution: int) -> tuple[int, int]:
+    """(keep, set) such that `(cell & keep) | set` is a finer cell's parent at this resolution.
+
+    Lets SQL group finer cells into coarser ones (r0 and r1 are not stored).
+    """
+    keep = _ALL_BITS & ~(_RESOLUTION_BITS | _digit_bits(resolution))
+    return keep, (resolution << 52) | _digit_bits(resolution)
+
+
+def resolution_range(resolution: int) -> tuple[int, int]:
+    """The smallest and largest possible cell at a resolution: all cells of it lie between."""
+    low = (1 << 59) | (resolution << 52)  # mode 1 (a cell), base cell 0
+    return low, low | (0x7F << 45) | ((1 << 45) - 1)
+
+
+class BadParameter(ValueError):
+    """A query the map cannot answer; the message says what to send instead."""
+
+    def __init__(self, field_name: str, message):
+        super().__init__(str(message))
+        self.field = field_name
+        self.message = message
+
+
+BBOX_FORMAT = _(
+    "Give the area as bbox=south,west,north,east in degrees, for example bbox=-1.35,36.7,-1.25,36.9."
+)
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A box in degrees. West greater than east means it crosses the antimeridian (RFC 7946 5.2)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @classmethod
+    def parse(cls, text: str) -> BBox:
+        parts = (text or "").split(",")
+        if len(parts) != 4:
+            raise BadParameter("bbox", BBOX_FORMAT)
+        try:
+            south, west, north, east = (float(part) for part in parts)
+        except ValueError:
+            raise BadParameter("bbox", BBOX_FORMAT) from None
+        if not all(math.isfinite(value) for value in (south, west, north, east)):
+            raise BadParameter("bbox", BBOX_FORMAT)
+        if not (-90 <= south <= 90 and -90 <= north <= 90):
+            raise BadParameter("bbox", _("Latitude must be between -90 and 90."))
+        if not (-180 <= west <= 180 and -180 <= east <= 180):
+            raise BadParameter(
+                "bbox",
+                _(
+                    "Longitude must be between -180 and 180; for an area across the antimeridian, give a west edge greater than the east edge."
+                ),
+            )
+        if south >= north:
+            raise BadParameter("bbox", _("The south edge of the area must be below its north edge."))
+        if west == east:
+            raise BadParameter("bbox", _("The west and east edges of the area must differ."))
+        return cls(south, west, north, east)
+
+    def __str__(self) -> str:
+        return ",".join(f"{value:g}" for value in (self.south, self.west, self.north, self.east))
+
+    @property
+    def crosses_antimeridian(self) -> bool:
+        return self.west > self.east
+
+    @property
+    def width(self) -> float:
+        return self.east - self.west + (360 if self.crosses_antimeridian else 0)
+
+    def spans(self) -> list[tuple[float, float]]:
+        """The longitude ranges, west to east: two when the box crosses the antimeridian."""
+        if self.crosses_antimeridian:
+            return [(self.west, 180.0), (-180.0, self.east)]
+        return [(self.west, self.east)]
+
+    def area_km2(self) -> float:
+        south, north = math.radians(self.south), math.radians(self.north)
+        return EARTH_RADIUS_KM**2 * math.radians(self.width) * (math.sin(north) - math.sin(south))
+
+    def filter(self, reports: QuerySet[Report]) -> QuerySet[Report]:
+        """The reports inside the box, exactly (for points and the list)."""
+        inside = Q()
+        for west, east in self.spans():
+            inside |= Q(longitude__gte=west, longitude__lte=east)
+        return reports.filter(inside, latitude__gte=self.south, latitude__lte=self.north)
+
+
+def covering_cells(bbox: BBox, resolution: int) -> set[int]:
+    """Every H3 cell at this resolution that overlaps the box."""
+    south, north = max(bbox.south, -POLE_LATITUDE), min(bbox.north, POLE_LATITUDE)
+    cells: set[int] = set()
+    for span_west, span_east in bbox.spans():
+        pieces = max(1, math.ceil((span_east - span_west) / PIECE_DEGREES))
+        step = (span_east - span_west) / pieces
+        for n in range(pieces):
+            west, east = span_west + n * step, span_west + (n + 1) * step
+            edge = [west + (east - west) * i / max(1, math.ceil((east - west) / EDGE_STEP_DEGREES))
+                    for i in range(max(1, math.ceil((east - west) / EDGE_STEP_DEGREES)) + 1)]  # fmt: skip
+            ring = [(south, lng) for lng in edge] + [(north, lng) for lng in reversed(edge)]
+            shape = h3.LatLngPoly(ring)
+            cells.update(
+                h3.str_to_int(cell) for cell in h3.polygon_to_cells_experimental(shape, resolution, "overlap")
+            )
+    return cells
+
+
+def resolution_for(zoom: int, bbox: BBox) -> int:
+    """The zoom's resolution, made coarser while the box would span more than MAX_CELLS cells."""
+    resolution = RESOLUTION_FOR_ZOOM[min(zoom, len(RESOLUTION_FOR_ZOOM) - 1)]
+    area = bbox.area_km2()
+    while resolution > 0 and area / h3.average_hexagon_area(resolution, "km^2") > MAX_CELLS:
+        resolution -= 1
+    return resolution
+
+
+# --- The cell counts -------------------------------------------------------------------------------
+
+_COUNTED = "h3_r2 IS NOT NULL AND latitude IS NOT NULL AND longitude IS NOT NULL AND merged_into_id IS NULL"
+
+
+def rebuild_cell_counts(report_map: ReportMap) -> None:
+    """Count one map's reports afresh, one GROUP BY per stored resolution.
+
+    The triggers keep the counts right on every write; this is for bulk loads (counting_paused)
+    and for repairs, such as after restoring the reports table alone. Each resolution is grouped
+    from its own column: H3 cells do not nest exactly, so a point's r6 cell is not always the
+    parent of its r7 cell, and the counts must follow the columns the reports store.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM reports_cellcount WHERE report_map_id = %s", [report_map.pk])
+        for resolution in STORED_RESOLUTIONS:
+            # Only integers and fixed column names go into the text; values are parameters.
+            cursor.execute(
+                f"""INSERT INTO reports_cellcount (report_map_id, cell, status, source, category_id, n, sum_lat, sum_lng)
+                SELECT report_map_id, h3_r{resolution}, status, source, COALESCE(primary_category_id, 0), COUNT(*),
+                       SUM(CAST(latitude AS double precision)), SUM(CAST(longitude AS double precision))
+                FROM reports_report WHERE report_map_id = %s AND {_COUNTED}
+                GROUP BY report_map_id, h3_r{resolution}, status, source, COALESCE(primary_category_id, 0)""",  # noqa: S608
+                [report_map.pk],
+            )
+
+
+@contextmanager
+def counting_paused(report_map: ReportMap) -> Iterator[None]:
+    """For writing many reports to one map: the triggers skip it, and its counts are rebuilt once at the end.
+
+    All in one transaction, so readers see the old counts until the new ones are complete.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO reports_cellcount_paused (report_map_id) VALUES (%s)", [report_map.pk]
+            )
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM reports_cellcount_paused WHERE report_map_id = %s", [report_map.pk])
+        rebuild_cell_counts(report_map)
+
+
+# --- Filters ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    """What a viewer narrowed the map to. Dates are aware datetimes; `until` is exclusive."""
+
+    category_ids: frozenset[int] = frozenset()  # a category and all its descendants
+    source: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    statuses: tuple[str, ...] = ()  # reviewers only; empty: every status they may see
+
+    @property
+    def needs_reports(self) -> bool:
+        """Whether the cell counts cannot answer (they know status, source and primary category only)."""
+        return bool(self.category_ids or self.since or self.until)
+
+    def apply(self, reports: QuerySet[Report], role: Role) -> QuerySet[Report]:
+        if self.statuses and can_review(role):
+            reports = reports.filter(status__in=self.statuses)
+        if self.source:
+            reports = reports.filter(source=self.source)
+        if self.since:
+            reports = reports.filter(event_at__gte=self.since)
+        if self.until:
+            reports = reports.filter(event_at__lt=self.until)
+        if self.category_ids:
+            tagged = Report.categories.through.objects.filter(
+                report_id=OuterRef("pk"), category_id__in=self.category_ids
+            )
+            reports = reports.filter(Q(primary_category_id__in=self.category_ids) | Exists(tagged))
+        return reports
+
+
+def with_descendants(category_id: int, categories: list[Category]) -> frozenset[int]:
+    children: dict[int | None, list[int]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category.pk)
+    found, todo = set(), [category_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return frozenset(found)
+
+
+def visible_statuses(role: Role, filters: MapFilters) -> tuple[str, ...]:
+    """The statuses a viewer's clusters count: what access.reports_for_viewer() would let through."""
+    if not can_review(role):
+        return (Report.Status.PUBLISHED,)
+    return filters.statuses or tuple(Report.Status.values)
+
+
+# --- Clusters ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    cell: int
+    count: int
+    latitude: float
+    longitude: float
+    category_id: int | None
+
+
+@dataclass
+class MapView:
+    """The answer for one view; `payload()` is what clusters.json sends."""
+
+    kind: str  # "clusters" or "points"
+    zoom: int
+    bbox: BBox
+    resolution: int | None = None
+    clusters: list[Cluster] = field(default_factory=list)
+    points: list[dict[str, Any]] = field(default_factory=list)
+    colours: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.clusters) if self.kind == "clusters" else len(self.points)
+
+    def payload(self) -> dict[str, Any]:
+        used = {c.category_id for c in self.clusters} | {p["category"] for p in self.points}
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "zoom": self.zoom,
+            "bbox": [self.bbox.south, self.bbox.west, self.bbox.north, self.bbox.east],
+            "total": self.total,
+        }
+        if self.kind == "clusters":
+            data["resolution"] = self.resolution
+            data["clusters"] = [
+                {
+                    "lat": round(c.latitude, 5),
+                    "lng": round(c.longitude, 5),
+                    "count": c.count,
+                    "category": c.category_id,
+                }
+                for c in self.clusters
+            ]
+        else:
+            data["points"] = self.points
+        # Colours only: category names are in the page's legend and filter, in the reader's language.
+        data["colours"] = {str(pk): colour for pk, colour in self.colours.items() if pk in used}
+        return data
+
+    def encode(self) -> bytes:
+        return json.dumps(self.payload(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def map_view(
+    report_map: ReportMap,
+    role: Role,
+    bbox: BBox,
+    zoom: int,
+    filters: MapFilters | None = None,
+    *,
+    categories: list[Category] | None = None,
+) -> MapView:
+    """Clusters or points for one view of a map, as this viewer may see it.
+
+    `categories` (the map's, already fetched by the caller) give the colours; without them they are
+    fetched here.
+    """
+    filters = filters or MapFilters()
+    if not MIN_ZOOM <= zoom <= MAX_ZOOM:
+        raise BadParameter("zoom", _("The zoom must be a whole number from 0 to 20."))
+    if categories is None:
+        categories = list(report_map.categories.all())
+    colours = {category.pk: category.colour for category in categories}
+    resolution = resolution_for(zoom, bbox)
+
+    if zoom >= POINTS_ZOOM:
+        points = _points(report_map, role, bbox, filters)
+        if points is not None:
+            view = MapView("points", zoom, bbox, points=points, colours=colours)
+            if len(view.encode()) <= MAX_BYTES:
+                return view
+    view = _clusters(report_map, role, bbox, zoom, resolution, filters, colours)
+    if zoom < POINTS_ZOOM and 0 < view.total <= FEW_REPORTS:
+        points = _points(report_map, role, bbox, filters)
+        if points is not None:
+            few = MapView("points", zoom, bbox, points=points, colours=colours)
+            if len(few.encode()) <= MAX_BYTES:
+                return few
+    return view
+
+
+def _clusters(report_map, role, bbox, zoom, resolution, filters, colours) -> MapView:
+    while True:
+        clusters = cluster_rows(report_map, role, bbox, resolution, filters)
+        if len(clusters) <= CLUSTER_LIMIT or resolution == 0:
+            clusters = sorted(clusters, key=lambda c: -c.count)[:CLUSTER_LIMIT]
+            return MapView("clusters", zoom, bbox, resolution=resolution, clusters=clusters, colours=colours)
+        resolution -= 1
+
+
+def cluster_rows(
+    report_map: ReportMap,
+    role: Role,
+    bbox: BBox,
+    resolution: int,
+    filters: MapFilters,
+    *,
+    from_reports: bool = False,
+) -> list[Cluster]:
+    """One Cluster per populated cell at `resolution` overlapping the box: one query, grouped in SQL.
+
+    `from_reports` counts the reports themselves even where the cell counts could answer: the two
+    must always agree, which is how the tests check the triggers.
+    """
+    cells = covering_cells(bbox, resolution)
+    if not cells:
+        return []
+    if from_reports or filters.needs_reports:
+        sql, params = _per_category_from_reports(report_map, role, bbox, resolution, cells, filters)
+    else:
+        sql, params = _per_category_from_counts(report_map, role, resolution, cells, filters)
+    # Each cell's rows (one per category) become one: the totals over the cell, and the category
+    # with the most reports (ties go to a real category, then the lowest id, so answers are stable).
+    # `sql` is built here or by the ORM, with its values in `params`.
+    ranked = f"""
+        SELECT cell, total, sum_lat / total AS latitude, sum_lng / total AS longitude, category
+        FROM (
+            SELECT cell, category,
+                   CAST(SUM(n) OVER (PARTITION BY cell) AS bigint) AS total,
+                   SUM(sum_lat) OVER (PARTITION BY cell) AS sum_lat,
+                   SUM(sum_lng) OVER (PARTITION BY cell) AS sum_lng,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY cell ORDER BY n DESC, CASE WHEN category = 0 THEN 1 ELSE 0 END, category
+                   ) AS place
+            FROM ({sql}) AS per_category
+        ) AS ranked
+        WHERE place = 1
+        ORDER BY total DESC, cell
+        LIMIT {CLUSTER_LIMIT + 1}
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(ranked, params)
+        rows = cursor.fetchall()
+    clusters = []
+    for cell, total, latitude, longitude, category in rows:
+        latitude, longitude = float(latitude), float(longitude)
+        centre_lat, centre_lng = h3.cell_to_latlng(h3.int_to_str(cell))
+        if abs(longitude - centre_lng) > 90:
+            # Members on both sides of the antimeridian average to the far side of the globe.
+            latitude, longitude = centre_lat, centre_lng
+        clusters.append(Cluster(int(cell), int(total), latitude, longitude, int(category) or None))
+    return clusters
+
+
+def _in_list(column: str, values) -> tuple[str, list]:
+    values = sorted(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _per_category_from_counts(report_map, role, resolution, cells, filters) -> tuple[str, list]:
+    """(cell, category, n, sum_lat, sum_lng) rows from the cell counts the triggers keep."""
+    statuses = visible_statuses(role, filters)
+    where = ["report_map_id = %s"]
+    params: list = [report_map.pk]
+    if resolution >= STORED_RESOLUTIONS.start:
+        cell = "cell"
+        condition, values = _in_list("cell", cells)
+    else:
+        # r0 and r1 are not stored: group r2 cells by their parent, computed from the bits.
+        keep, bits = parent_masks(resolution)
+        cell = f"((cell & {keep}) | {bits})"
+        low, high = resolution_range(STORED_RESOLUTIONS.start)
+        where.append(f"cell BETWEEN {low} AND {high}")
+        condition, values = _in_list(cell, cells)
+    where.append(condition)
+    params += values
+    status_condition, status_values = _in_list("status", statuses)
+    where.append(status_condition)
+    params += status_values
+    if filters.source:
+        where.append("source = %s")
+        params.append(filters.source)
+    sql = f"""
+        SELECT {cell} AS cell, category_id AS category, SUM(n) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lng) AS sum_lng
+        FROM reports_cellcount
+        WHERE {" AND ".join(where)}
+        GROUP BY 1, 2
+    """  # noqa: S608
+    return sql, params
+
+
+def _per_category_from_reports(report_map, role, bbox, resolution, cells, filters) -> tuple[str, list]:
+    """The same rows from the reports, for filters the counts cannot answer."""
+    reports = filters.apply(reports_for_viewer(role, report_map), role)
+    cell: Combinable
+    if resolution >= STORED_RESOLUTIONS.start:
+        cell = F(f"h3_r{resolution}")
+        reports = reports.filter(**{f"h3_r{resolution}__in": cells})
+    else:
+        keep, bits = parent_masks(resolution)
+        cell = F("h3_r2").bitand(keep).bitor(bits)
+        reports = reports.filter(h3_r2__isnull=False).alias(parent=cell).filter(parent__in=cells)
+    # The box grown by a cell's size lets the (map, status, latitude, longitude) index narrow the
+    # rows before the cell test; a cell reaches at most about two edges from its centre.
+    reach = 2.5 * h3.average_hexagon_edge_length(resolution, "km") / 111.0
+    reports = reports.filter(latitude__gte=bbox.south - reach, latitude__lte=bbox.north + reach)
+    grouped = (
+        reports.order_by()
+        .values(cell=cell, category=Coalesce(F("primary_category_id"), Value(0)))
+        .annotate(
+            n=Count("pk"),
+            sum_lat=Sum(Cast("latitude", FloatField())),
+            sum_lng=Sum(Cast("longitude", FloatField())),
+        )
+    )
+    sql, params = grouped.query.sql_with_params()
+    return sql, list(params)
+
+
+# --- Points -----------------------------------------------------------------------------------------
+
+
+def _points(report_map, role, bbox, filters) -> list[dict[str, Any]] | None:
+    """The reports in the box, newest first, or None when there are more than POINT_LIMIT."""
+    reports = bbox.filter(filters.apply(reports_for_viewer(role, report_map), role))
+    rows = list(
+        reports.order_by("-event_at", "-id").values_list(
+            "pk", "title", "latitude", "longitude", "primary_category_id"
+        )[: POINT_LIMIT + 1]
+    )
+    if len(rows) > POINT_LIMIT:
+        return None
+    return [
+        {
+            "id": pk,
+            "title": title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…",
+            "lat": float(latitude),
+            "lng": float(longitude),
+            "category": category,
+            "url": reverse("reports:detail", args=[report_map.slug, pk]),
+        }
+        for pk, title, latitude, longitude, category in rows
+    ]
+
+
+# --- GeoJSON ----------------------------------------------------------------------------------------
+
+GEOJSON_LIMIT = 1000
+
+
+def geojson(
+    report_map: ReportMap,
+    role: Role,
+    bbox: BBox,
+    filters: MapFilters | None = None,
+    *,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """The reports in a box as a GeoJSON FeatureCollection, newest first, at most `limit` of them.
+
+    `truncated` (a foreign member, RFC 7946 6.1) says whether more reports were left out: zoom in or
+    narrow the filters to get them.
+    """
+    filters = filters or MapFilters()
+    limit = limit or GEOJSON_LIMIT
+    reports = bbox.filter(filters.apply(reports_for_viewer(role, report_map), role))
+    rows = list(
+        reports.order_by("-event_at", "-id").values_list(
+            "pk", "title", "latitude", "longitude", "event_at", "place_name", "source", "primary_category_id"
+        )[: limit + 1]
+    )
+    features = [geojson_feature(report_map, *row) for row in rows[:limit]]
+    return {
+        "type": "FeatureCollection",
+        "bbox": [bbox.west, bbox.south, bbox.east, bbox.north],
+        "truncated": len(rows) > limit,
+        "features": features,
+    }
+
+
+def geojson_feature(report_map, pk, title, latitude, longitude, event_at, place_name, source, category):
+    return {
+        "type": "Feature",
+        "id": pk,
+        "geometry": {"type": "Point", "coordinates": [float(longitude), float(latitude)]},
+        "properties": {
+            "title": title,
+            "event_at": event_at.isoformat(),
+            "place": place_name,
+            "source": source,
+            "category": category,
+            "url": reverse("reports:detail", args=[report_map.slug, pk]),
+        },
+    }

@@ -1,0 +1,116 @@
+/* The report map: Leaflet draws what clusters.json answers for the current view, and the list beside
+   the map follows the area shown. Without this script the page is the filter form and the list. */
+(function () {
+  "use strict";
+  var box = document.getElementById("report-map");
+  if (!box || !window.L || !window.fetch) return;
+  var data = box.dataset;
+  var help = document.getElementById("map-help");
+  var status = document.getElementById("map-status");
+  var list = document.getElementById("report-list");
+  var areaInput = document.querySelector("#map-filters input[name=bbox]");
+  var subscribe = document.getElementById("subscribe-link");
+  box.hidden = false;
+  help.hidden = false;
+
+  var map = L.map(box, { worldCopyJump: true, minZoom: 2 });
+  L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution }).addTo(map);
+  if (data.bbox) {
+    var b = data.bbox.split(",").map(Number);
+    map.fitBounds([[b[0], b[1]], [b[2], b[3]]]);
+  } else {
+    map.setView([Number(data.lat), Number(data.lng)], Number(data.zoom));
+  }
+  var layer = L.layerGroup().addTo(map);
+  var pending = null;
+  var timer = null;
+
+  function text(template, count) {
+    return template.replace("{count}", count.toLocaleString());
+  }
+
+  function wrap(lng) {
+    return lng >= -180 && lng <= 180 ? lng : ((((lng + 180) % 360) + 360) % 360) - 180;
+  }
+
+  // south,west,north,east; a view across the antimeridian has west > east, as the server expects.
+  function area() {
+    var bounds = map.getBounds();
+    var west = bounds.getWest(), east = bounds.getEast();
+    if (east - west >= 360) { west = -180; east = 180; } else { west = wrap(west); east = wrap(east); }
+    return [Math.max(bounds.getSouth(), -90), west, Math.min(bounds.getNorth(), 90), east]
+      .map(function (value) { return value.toFixed(5); });
+  }
+
+  function query(edges, extra) {
+    var parts = data.filters ? [data.filters] : [];
+    parts.push("bbox=" + edges.join(","));
+    if (extra) parts.push(extra);
+    return "?" + parts.join("&");
+  }
+
+  function colour(answer, category) {
+    return (category && answer.colours[category]) || "#0b6b3a";
+  }
+
+  function marker(lat, lng, label, size, fill, html) {
+    // Not focusable: keyboard and screen-reader users have the list beside the map, which holds the
+    // same reports, and the map itself pans and zooms from the keyboard.
+    return L.marker([lat, lng], {
+      title: label,
+      keyboard: false,
+      icon: L.divIcon({
+        className: "map-marker",
+        html: '<span style="background:' + fill + '">' + html + "</span>",
+        iconSize: [size, size],
+      }),
+    });
+  }
+
+  function draw(answer) {
+    layer.clearLayers();
+    if (answer.kind === "clusters") {
+      answer.clusters.forEach(function (cluster) {
+        var size = Math.round(26 + 8 * Math.log10(cluster.count));
+        var item = marker(cluster.lat, cluster.lng, text(data.textCluster, cluster.count), size,
+          colour(answer, cluster.category), cluster.count.toLocaleString());
+        item.on("click", function () { map.setView([cluster.lat, cluster.lng], Math.min(map.getZoom() + 2, 18)); });
+        layer.addLayer(item);
+      });
+    } else {
+      answer.points.forEach(function (point) {
+        var link = document.createElement("a");
+        link.href = point.url;
+        link.textContent = point.title;
+        layer.addLayer(marker(point.lat, point.lng, point.title, 24, colour(answer, point.category), "")
+          .bindPopup(link));
+      });
+    }
+    status.textContent = text(data.textStatus, answer.total);
+  }
+
+  function refresh() {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    var edges = area();
+    if (areaInput) areaInput.value = edges.join(",");
+    if (subscribe) {
+      subscribe.search = "?bbox=" + [edges[1], edges[0], edges[3], edges[2]].join(",");
+    }
+    var signal = pending.signal;
+    fetch(data.clustersUrl + query(edges, "zoom=" + map.getZoom()), { signal: signal })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(draw)
+      .catch(function (error) { if (error.name !== "AbortError") status.textContent = data.textFailed; });
+    fetch(data.listUrl + query(edges), { signal: signal })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
+      .then(function (html) { list.innerHTML = html; })
+      .catch(function () { /* the list already on the page stays */ });
+  }
+
+  map.on("moveend", function () {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  });
+  refresh();
+})();
