@@ -95,7 +95,7 @@
     var edges = area();
     if (areaInput) areaInput.value = edges.join(",");
     if (subscribe) {
-      subscribe.search = "?bbox=" + [edges[1], edges[0], edges[3], edges[2]].join(",");
+      subscribe.search = "?bbox=" + edges.join(",");
     }
     var signal = pending.signal;
     fetch(data.clustersUrl + query(edges, "zoom=" + map.getZoom()), { signal: signal })

@@ -152,3 +152,25 @@ def test_the_page_names_the_categories_in_a_legend(client, report_map, reports, 
     html = client.get(report_map.get_absolute_url()).content.decode()
     assert categories["unsafe"].colour in html
     assert "Broken water point" in html
+
+
+@pytest.mark.django_db
+def test_the_subscribe_link_carries_the_area_in_the_order_the_subscribe_page_reads(
+    client, report_map, reports
+):
+    import re
+    from html import unescape
+
+    page = client.get(reverse("reports:map", args=[report_map.slug]), {"bbox": "-4.5,36.5,-1.0,40.0"}).text
+    link = unescape(re.search(r'id="subscribe-link" href="([^"]+)"', page).group(1))
+    assert link.endswith("?bbox=-4.5,36.5,-1.0,40.0") or link.endswith(
+        "?bbox=-4.500000,36.500000,-1.000000,40.000000"
+    )
+
+    form = client.get(link).text
+    for name, value in {"south": "-4.5", "west": "36.5", "north": "-1", "east": "40"}.items():
+        field = re.search(rf'name="{name}"[^>]*value="([^"]+)"', form) or re.search(
+            rf'value="([^"]+)"[^>]*name="{name}"', form
+        )
+        assert field, f"the subscribe form has no {name} value"
+        assert float(field.group(1)) == float(value)
