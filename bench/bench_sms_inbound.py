@@ -1,11 +1,19 @@
 """sms_inbound: inbound SMS webhooks per second (SMSSync and Twilio), against the bare reference view.
 
 Every request is a new message (a distinct message id and text, a valid secret or Twilio
-signature), so each one goes the whole way: the raw payload is stored, the router finds the map
-by its keyword, a report is created, and the auto-reply is queued and handed back on the same
-answer (SMSSync's JSON, Twilio's TwiML). The reference view is loaded by the same client in the
-same interleaved rounds on the same gunicorn, so the ratio says what intake costs, not how busy
-the machine was. Target: each gateway at least 0.5 of the reference view's requests per second.
+signature), so none is answered from a retry shortcut: the secret or signature is checked, the raw
+payload is stored (one INSERT) and its routing task is enqueued (one more, with django-tasks-db),
+and the answer goes back in the gateway's format (SMSSync's JSON, after a look for queued replies;
+Twilio's empty TwiML). Routing (the router, the report with its duplicate checks, the auto-reply)
+happens afterwards in the worker, which is what lets a phone have its answer in milliseconds. The
+reference view is loaded by the same client in the same interleaved rounds on the same gunicorn,
+so the ratio says what intake costs, not how busy the machine was. Target: each gateway at least
+0.5 of the reference view's requests per second.
+
+The worker's side is measured too, in the details (`routing`): after the rounds, django-tasks-db's
+`db_worker` routes the oldest ROUTE_SAMPLE queued messages into reports, timed, so the
+report shows how fast a backlog drains as well as how fast it is taken in. No worker runs during
+the rounds: on a two-core machine it would take CPU from the server it is measured against.
 
 Results: `sms_inbound` (the slower of the two gateways, so the target holds for both),
 `sms_inbound_smssync` and `sms_inbound_twilio`.
@@ -39,6 +47,11 @@ KEYWORD = "BENCHMAJI"
 EMAIL_DOMAIN = "bench.samen.invalid"
 CHANNEL_PREFIX = "bench-sms-inbound"
 LABELS = ("reference", "smssync", "twilio")
+# How many queued messages the worker routes, timed, after the rounds (a few seconds' work).
+ROUTE_SAMPLE = 300
+# The Twilio channel's REST API: a closed local port, so that auto-replies the worker queues can
+# never reach Twilio from a benchmark (they fail to connect and wait for a retry).
+NO_TWILIO = "http://127.0.0.1:9"
 EXPECT = {"reference": b"Reference rows", "smssync": b'"success": true', "twilio": b"<Response"}
 
 
@@ -80,11 +93,14 @@ def run(ctx: Context) -> list[Result]:
     }
     comparison = Comparison(paths, samples)
     counts = ctx.django(f"{__name__}:count_rows")
+    ctx.progress(f"routing {ROUTE_SAMPLE} queued messages with db_worker")
+    routing = ctx.django(f"{__name__}:route_sample", tasks=ROUTE_SAMPLE)
     reference = comparison.summary("reference")
     details = {
         **ctx.describe(),
         "reference": reference,
         "rows_after_run": counts,
+        "routing": routing,
     }
     results = []
     per_gateway = {}
@@ -141,16 +157,29 @@ def seed() -> dict:
     """A map that takes texts starting with BENCHMAJI, and one SMSSync and one Twilio channel."""
     from django.db import transaction
     from django.urls import reverse
+    from django_tasks_db.models import DBTaskResult
 
     from samen.initiatives.models import Initiative, TeamMember
     from samen.messaging.gateways.twilio import webhook_url
-    from samen.messaging.models import Channel
+    from samen.messaging.models import Channel, InboundMessage, OutboundMessage
+    from samen.messaging.tasks import deliver, route
     from samen.people.models import Member
     from samen.reports.models import ReportMap
 
     with transaction.atomic():
         Initiative.objects.filter(slug=SLUG).delete()
         Member.objects.filter(email=f"sms-inbound@{EMAIL_DOMAIN}").delete()
+        # Last run's messages, their replies and the tasks for both, still queued when no worker
+        # ran (on a kept DATABASE_URL): left behind, the worker sample would spend itself on them.
+        bench_messages = InboundMessage.objects.filter(channel__name__startswith=CHANNEL_PREFIX)
+        old = list(bench_messages.values_list("pk", flat=True))
+        for start in range(0, len(old), 500):
+            batch = old[start : start + 500]
+            replies = list(OutboundMessage.objects.filter(in_reply_to__in=batch).values_list("pk", flat=True))
+            for task, ids in ((deliver, replies), (route, batch)):
+                DBTaskResult.objects.filter(task_path=task.module_path, args_kwargs__args__0__in=ids).delete()
+            OutboundMessage.objects.filter(pk__in=replies).delete()
+            InboundMessage.objects.filter(pk__in=batch).delete()
         Channel.objects.filter(name__startswith=CHANNEL_PREFIX).delete()
         owner = Member.objects.create_user(f"sms-inbound@{EMAIL_DOMAIN}", None, name="Bench Coordinator")
         initiative = Initiative.objects.create(
@@ -177,7 +206,7 @@ def seed() -> dict:
             kind="twilio",
             name=f"{CHANNEL_PREFIX} twilio",
             secret=secrets.token_hex(16),
-            config={"account_sid": account_sid, "from": "+15005550006"},
+            config={"account_sid": account_sid, "from": "+15005550006", "api_base": NO_TWILIO},
         )
     twilio_path = reverse("gateways:twilio", args=[twilio.pk])
     return {
@@ -198,6 +227,46 @@ def count_rows() -> dict:
     return {
         "inbound_messages": InboundMessage.objects.filter(channel__name__startswith=CHANNEL_PREFIX).count(),
         "reports": Report.objects.filter(report_map__slug=SLUG).count(),
+    }
+
+
+def route_sample(tasks: int) -> dict:
+    """Let django-tasks-db's worker run the oldest `tasks` queued tasks (routing), and time it."""
+    import io
+    import logging
+
+    from django.core.management import call_command
+
+    from samen.messaging.models import InboundMessage
+    from samen.reports.models import Report
+
+    bench_messages = InboundMessage.objects.filter(channel__name__startswith=CHANNEL_PREFIX)
+    waiting = bench_messages.filter(state=InboundMessage.State.NEW).count()
+    reports_before = Report.objects.filter(report_map__slug=SLUG).count()
+    # The worker logs every task; at this rate that is noise, not information.
+    logging.disable(logging.INFO)
+    cpu_before, started = os.times(), time.perf_counter()
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--no-reload",
+        "--max-tasks",
+        str(tasks),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    elapsed, cpu_after = time.perf_counter() - started, os.times()
+    logging.disable(logging.NOTSET)
+    routed = waiting - bench_messages.filter(state=InboundMessage.State.NEW).count()
+    cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    return {
+        "queued_before": waiting,
+        "routed": routed,
+        "reports_made": Report.objects.filter(report_map__slug=SLUG).count() - reports_before,
+        "seconds": round(elapsed, 3),
+        "routed_per_second": round(routed / elapsed, 1) if elapsed else None,
+        "worker_cpu_ms_per_message": round(cpu / routed * 1000, 3) if routed else None,
     }
 
 

@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from samen.messaging import router
-from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OutboundMessage
+from samen.messaging import optout, router
+from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OptOut, OutboundMessage
 
 
 @admin.register(Channel)
@@ -114,3 +115,59 @@ class OutboundMessageAdmin(admin.ModelAdmin):
             ngettext("%(count)d message queued.", "%(count)d messages queued.", len(pks))
             % {"count": len(pks)},
         )
+
+
+class OptOutForm(forms.ModelForm):
+    class Meta:
+        model = OptOut
+        fields = ["address", "medium"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("address") and cleaned.get("medium"):
+            cleaned["address"] = optout.normalise(cleaned["address"], cleaned["medium"])
+        return cleaned
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    """Staff may record an opt-out someone asked for another way (a phone call, a letter), and see
+    them all. They cannot end or delete one: only the person can opt in again (START, UNSTOP)."""
+
+    form = OptOutForm
+    list_display = ["address", "medium", "scope", "created_at", "via", "ended_at", "ended_via"]
+    list_filter = ["medium", "scope", ("ended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["address", "via"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "address",
+        "medium",
+        "scope",
+        "created_at",
+        "via",
+        "source_message",
+        "ended_at",
+        "ended_via",
+        "ended_by_message",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ["address", "medium"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Through opt_out(), like a STOP: queued messages are held back and features are told.
+        saved = optout.opt_out(
+            form.cleaned_data["address"], medium=form.cleaned_data["medium"], via=f"admin:{request.user.pk}"
+        )
+        obj.pk = saved.pk
+        obj.created_at = saved.created_at
+        obj.via = saved.via

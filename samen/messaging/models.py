@@ -99,6 +99,8 @@ class OutboundMessage(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Never sent because the address opted out (see messaging.optout); final, like SENT.
+        SUPPRESSED = "suppressed", _("Not sent: opted out")
 
     channel = models.ForeignKey(
         Channel,
@@ -172,3 +174,62 @@ class DeliveryAttempt(models.Model):
             gettext("ok") if self.ok else (gettext("permanent error") if self.permanent else gettext("error"))
         )
         return f"{self.message_id} @ {self.at:%Y-%m-%d %H:%M:%S}: {outcome}"
+
+
+class OptOut(models.Model):
+    """An address that asked Samen to send it nothing more (STOP by SMS, an unsubscribe, an admin).
+
+    `address` is normalised (E.164 for phones, lower case for e-mail; see messaging.optout), so one
+    person is one row whatever format a gateway reports. An opt-out that someone ended on purpose
+    (START, UNSTOP) keeps its row with `ended_at` set: who stopped and restarted, and when, stays
+    visible. At most one row per address, medium and scope is active.
+    """
+
+    class Medium(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class Scope(models.TextChoices):
+        # The only scope today; the column lets a later, narrower one (a single initiative) sit
+        # beside it without changing what the existing rows mean.
+        ALL = "all", _("Everything Samen sends")
+
+    address = models.CharField(_("address"), max_length=255)
+    medium = models.CharField(_("medium"), max_length=10, choices=Medium.choices)
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices, default=Scope.ALL)
+    created_at = models.DateTimeField(_("opted out"), default=timezone.now)
+    via = models.CharField(_("how"), max_length=100, blank=True)
+    source_message = models.ForeignKey(
+        InboundMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opt_outs",
+        verbose_name=_("asked in"),
+    )
+    ended_at = models.DateTimeField(_("opted in again"), null=True, blank=True)
+    ended_via = models.CharField(_("opted in again how"), max_length=100, blank=True)
+    ended_by_message = models.ForeignKey(
+        InboundMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opt_ins",
+        verbose_name=_("opted in again in"),
+    )
+
+    class Meta:
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Also the index that `is_opted_out` (asked before every message) uses.
+            models.UniqueConstraint(
+                fields=["address", "medium", "scope"],
+                condition=models.Q(ended_at__isnull=True),
+                name="messaging_optout_one_active",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.address} ({self.medium})"

@@ -9,6 +9,14 @@ In its AppConfig.ready() a feature app registers
 
 A handler does its work and may queue replies through `samen.messaging.outbox`. Its return
 value is ignored. If it raises, the message is marked FAILED with the error and kept.
+
+Before any of that, messaging answers the standard opt-out and opt-in words itself (STOP, QUIT,
+START, … see `optout.OPT_OUT_WORDS`): for every feature at once, with one confirmation through
+the gateway the word came in on. No feature can register those words. Features hear about an
+opt-out through `signals.opted_out`.
+
+`route(message)` is the one entry point, whoever calls it (the inbox, a background task, the
+admin's "route again"); it is safe to call twice for the same message.
 """
 
 from __future__ import annotations
@@ -17,8 +25,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from samen.messaging import optout, outbox
 from samen.messaging.models import InboundMessage
 
 logger = logging.getLogger(__name__)
@@ -52,6 +64,8 @@ def register_keyword(keyword: str, handler: KeywordHandler) -> None:
     key = _normalise(keyword)
     if not key or any(ch.isspace() for ch in key):
         raise ValueError(f"a keyword is one word, got {keyword!r}")
+    if key.upper() in optout.RESERVED_WORDS:
+        raise ValueError(f"{keyword!r} is an opt-out or opt-in word: messaging answers it for every feature")
     existing = _keywords.get(key)
     if existing is not None and existing is not handler:
         raise ValueError(f"keyword {keyword!r} is already registered")
@@ -78,6 +92,12 @@ def registered_keywords() -> list[str]:
 
 
 def _find(message: InboundMessage) -> tuple[str, Callable[[], object]] | None:
+    # An e-mail to a List-Unsubscribe "mailto:" address carries the word in its subject only.
+    found = optout.keyword_in(message.body or message.subject)
+    if found is not None:
+        change, word = found
+        handle = _opt_out if change == optout.OPT_OUT else _opt_in
+        return f"{change}:{word}", lambda: handle(message, word)
     first, _, rest = message.body.strip().partition(" ")
     # Phones and people add punctuation ("Join!", "STOP."); ignore it at the end of the keyword.
     handler = _keywords.get(_normalise(first).rstrip(".!?,;:"))
@@ -119,3 +139,34 @@ def route(message: InboundMessage) -> str | None:
     message.error = ""
     message.save(update_fields=["state", "route", "error"])
     return name
+
+
+def _opt_out(message: InboundMessage, word: str) -> None:
+    medium = optout.medium_for(message.gateway, message.sender)
+    optout.opt_out(message.sender, medium=medium, source_message=message, via=f"keyword:{word}")
+    with translation.override(settings.LANGUAGE_CODE):
+        # Short: it is one SMS, and it says how to undo it.
+        body = gettext("You will get no more messages from Samen. Reply START to get them again.")
+        subject = gettext("You will get no more messages from Samen")
+    _answer(message, body, subject, opted_out=True)
+
+
+def _opt_in(message: InboundMessage, word: str) -> None:
+    medium = optout.medium_for(message.gateway, message.sender)
+    optout.opt_in(message.sender, medium=medium, source_message=message, via=f"keyword:{word}")
+    with translation.override(settings.LANGUAGE_CODE):
+        body = gettext("You will get messages from Samen again. Reply STOP to stop them.")
+        subject = gettext("You will get messages from Samen again")
+    _answer(message, body, subject, opted_out=False)
+
+
+def _answer(message: InboundMessage, body: str, subject: str, *, opted_out: bool) -> None:
+    if optout.medium_for(message.gateway, message.sender) != optout.Medium.EMAIL:
+        subject = ""  # an SMS has none
+    elif message.subject:
+        subject = f"Re: {message.subject}"
+    if not optout.provider_answers(message):
+        outbox.confirm_opt_change(message, body, opted_out=opted_out, subject=subject)
+    InboundMessage.objects.filter(pk=message.pk).update(
+        state=InboundMessage.State.ANSWERED, answered_at=timezone.now()
+    )

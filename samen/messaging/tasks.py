@@ -1,7 +1,9 @@
-"""Delivery of outbound messages, as a Django task.
+"""Messaging's background work, as Django tasks: routing inbound messages and delivering outbound ones.
 
-`deliver` may run twice for the same message (a retried enqueue, two workers, a manual requeue):
-it claims the row with a conditional UPDATE first, so only one run ever talks to the gateway.
+Both may run twice for the same message (a retried enqueue, two workers, a manual requeue), so
+each claims its row with a conditional UPDATE first and does nothing when the claim fails.
+- `route` hands a stored inbound message to the router (and so to a feature app's handler);
+- `deliver` sends one queued outbound message through its gateway.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
+from samen.messaging import router
 from samen.messaging.gateways import TransportError, UnknownGateway, get_gateway, polled_kinds
-from samen.messaging.models import Channel, DeliveryAttempt, OutboundMessage
+from samen.messaging.inbox import member_for
+from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +29,49 @@ logger = logging.getLogger(__name__)
 # hammering a provider that is really down.
 MAX_ATTEMPTS = getattr(settings, "SAMEN_MESSAGING_MAX_ATTEMPTS", 5)
 RETRY_BASE_SECONDS = 60
+
+
+# What `route` returns besides a route's name.
+SKIPPED = "skipped"
+UNROUTED = "unrouted"
+FAILED = "failed"
+
+
+@task
+def route(inbound_id: int) -> str:
+    """Route one stored inbound message. Returns the route's name, or SKIPPED, UNROUTED or FAILED.
+
+    The claim is a conditional UPDATE (NEW → ROUTED) at the start of one transaction that also
+    holds the routing and its outcome. A second run waits for the first (the row lock on
+    PostgreSQL, the write lock on SQLite), then finds the message no longer NEW and does nothing.
+    A worker that dies half-way rolls back to NEW, so the message is never left claimed but
+    unrouted, and the next run routes it. Outside this transaction nobody sees the claim: the
+    message goes straight from NEW to ROUTED (or FAILED, with the error, or NEW again when
+    nothing wanted it).
+    """
+    with transaction.atomic():
+        claimed = InboundMessage.objects.filter(pk=inbound_id, state=InboundMessage.State.NEW).update(
+            state=InboundMessage.State.ROUTED
+        )
+        if claimed != 1:
+            # Routed already, failed (a person looks at it and routes it again), or gone.
+            return SKIPPED
+        message = InboundMessage.objects.select_related("channel").get(pk=inbound_id)
+        if message.member_id is None:
+            # Here rather than in the webhook: a look-up the provider need not wait for.
+            member = member_for(message.sender)
+            if member is not None:
+                message.member = member
+                message.save(update_fields=["member"])
+        name = router.route(message)
+        if name is not None:
+            return name
+        if message.state == InboundMessage.State.FAILED:
+            return FAILED
+        # Nothing wanted it: it stays NEW, waiting for a person, which is the point of keeping it.
+        message.state = InboundMessage.State.NEW
+        message.save(update_fields=["state"])
+        return UNROUTED
 
 
 @task
@@ -40,6 +87,11 @@ def deliver(outbound_id: int) -> str:
         # Someone else is sending it, or it is already done (or gone): nothing to do.
         return "skipped"
     outbound = OutboundMessage.objects.select_related("channel").get(pk=outbound_id)
+    from samen.messaging.outbox import suppress_if_opted_out
+
+    # A STOP that arrived after the message was queued still wins (see messaging.optout).
+    if suppress_if_opted_out(outbound):
+        return outbound.state
 
     started = time.monotonic()
     try:

@@ -2,8 +2,13 @@
 
 Each view checks the provider's secret or signature, stores the raw message through
 `inbox.receive` (idempotent on the provider's message id), and answers in the provider's own
-format. Whatever happens next (a report, a reply) is the router's business. A request that is
-unsigned, wrongly signed or malformed gets a 4xx, is logged, and stores nothing.
+format at once. Routing (a report, an auto-reply) happens afterwards in a task
+(`samen.messaging.tasks.route`), so a provider never waits for it and a phone retrying a slow
+answer cannot pile up work; replies go out through the same gateway when they are ready. A
+request that is unsigned, wrongly signed or malformed gets a 4xx, is logged, and stores nothing.
+
+These views are hot (a crisis is a burst of texts): one SELECT for the channel, one INSERT for
+the message and one for its task, and nothing that touches the session or the user.
 """
 
 from __future__ import annotations
@@ -12,12 +17,10 @@ import json
 import logging
 
 from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
-from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from twilio.twiml.messaging_response import MessagingResponse
 
 from samen.messaging.gateways import africastalking, frontlinesms, inbound_email, smssync
 from samen.messaging.gateways import twilio as twilio_gateway
@@ -31,10 +34,20 @@ class MalformedRequest(ValueError):
     pass
 
 
+# What the inbound views read of a channel. The rest (its name, health, …) is the deliver task's.
+CHANNEL_FIELDS = ("pk", "kind", "secret", "config")
+# Twilio's answer when the reply goes out later through the REST API (see twilio_endpoint).
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
 def _channel(kind: str, channel_id: int) -> Channel | None:
     # Disabled channels still receive: `enabled` is about sending (a permanent send error turns
     # it off), and a report must not be lost because replies cannot go out.
-    return Channel.objects.filter(pk=channel_id, kind=kind).first()
+    try:
+        # get() rather than first(): no ORDER BY to build or run for a primary-key look-up.
+        return Channel.objects.only(*CHANNEL_FIELDS).get(pk=channel_id, kind=kind)
+    except Channel.DoesNotExist:
+        return None
 
 
 def _fields(request, *, with_query: bool = False) -> dict:
@@ -108,10 +121,10 @@ def smssync_endpoint(request, channel_id: int):
     except smssync.PayloadError as exc:
         _refuse(smssync.KIND, channel_id, request, 400, str(exc))
         return _smssync_answer(400, str(exc))
-    with transaction.atomic():
-        receive(smssync.KIND, channel=channel, **incoming)
-        # Whatever is queued for this phone (the auto-reply just made, among others) rides along.
-        messages = smssync.hand_out(channel)
+    receive(smssync.KIND, channel=channel, **incoming)
+    # Whatever is queued for this phone rides along: the replies to earlier texts, routed since.
+    # The reply to this text is not ready yet; it goes with the next poll or the next text.
+    messages = smssync.hand_out(channel)
     if messages:
         return _smssync_answer(200, task="send", secret=channel.secret, messages=messages)
     return _smssync_answer(200)
@@ -171,22 +184,18 @@ def twilio_endpoint(request, channel_id: int):
         _refuse(twilio_gateway.KIND, channel_id, request, 400, f"missing {missing}")
         return _twilio_error(400, f"Missing {', '.join(missing)}")
 
-    with transaction.atomic():
-        message, created = receive(
-            twilio_gateway.KIND,
-            post["MessageSid"],
-            sender=post["From"],
-            recipient=post.get("To", ""),
-            body=post.get("Body", ""),
-            raw=dict(post.items()),
-            channel=channel,
-        )
-        # Replies made while routing go back in the TwiML answer: no API call, no extra cost.
-        replies = twilio_gateway.claim_replies(message) if created else []
-    twiml = MessagingResponse()
-    for reply in replies:
-        twiml.message(reply.body)
-    return HttpResponse(str(twiml), content_type="text/xml; charset=utf-8")
+    receive(
+        twilio_gateway.KIND,
+        post["MessageSid"],
+        sender=post["From"],
+        recipient=post.get("To", ""),
+        body=post.get("Body", ""),
+        raw=dict(post.items()),
+        channel=channel,
+    )
+    # Nothing to say yet: routing runs after this answer, and its reply (if the route makes one)
+    # goes out through Twilio's REST API from the deliver task, once.
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
 
 
 # --- Africa's Talking ---------------------------------------------------------------------------

@@ -9,10 +9,11 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Inbound SMS and e-mail reach reports through the messaging router (see intake.py).
+        from samen.messaging.signals import opted_out
+
         from . import intake, notify, signals, tasks  # noqa: F401
 
         # Subscriptions and webhooks hear about publishing without the review code knowing them.
         signals.report_published.connect(tasks.on_report_published, dispatch_uid="reports.notify")
-        # STOP belongs to whoever handles keywords platform-wide; until some app does, reports
-        # handles it, so that a subscriber can always stop alerts by SMS.
-        notify.register_stop_keyword()
+        # Messaging answers STOP for every feature; reports only ends that address's subscriptions.
+        opted_out.connect(notify.on_opted_out, dispatch_uid="reports.opted_out")

@@ -6,11 +6,16 @@ A map takes
 - an e-mail sent to its `email_address` (To, Cc or the envelope recipient);
 and only when its `channels` include "sms" or "email".
 
+This runs in messaging's routing task (`samen.messaging.tasks.route`), after the gateway's
+webhook has stored the raw message and answered; nothing here makes a provider wait.
+
 The message becomes a report through `actions.create_report`, which keeps one report per gateway
 message id and one per sender and text within the map's duplicate window, so retry storms and
-resent texts make no copies. The map's `auto_reply` ({number} is the report's number) goes back
-through the same gateway and channel, once per report. Pictures and attachments are fetched
-after the transaction commits, by a task, so a slow media server never holds up the webhook.
+resent texts make no copies (and a routing task that runs twice makes none either). The map's
+`auto_reply` ({number} is the report's number) is queued for the same gateway and channel, once
+per report: SMSSync hands it to the phone on its next poll, the other gateways send it from the
+deliver task. Pictures and attachments are fetched by a task of their own after commit, so a
+slow media server never holds up routing.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Subscriptions are double opt-in. An e-mail subscription is confirmed by a link sent to the address;
 an SMS subscription by a six-digit code sent to the number and typed back on the page. Only a
 confirmed, not unsubscribed subscription ever gets a report. Every message carries a link that
-unsubscribes at once, without logging in; STOP by SMS does the same for a number (see `handle_stop`).
+unsubscribes at once, without logging in. STOP by SMS (or any opt-out) ends them too: messaging
+handles it for every feature and reports listens (see `on_opted_out`).
 
 Webhooks: each published report is POSTed as JSON, signed with HMAC-SHA256 over the timestamp and
 the exact body (docs/webhooks.md says exactly what is signed). `verify_signature` is what a receiver
@@ -38,8 +39,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from samen.core.access import Role
-from samen.messaging import outbox, router
-from samen.messaging.models import Channel, InboundMessage
+from samen.messaging import optout, outbox
+from samen.messaging.models import Channel, OptOut
 from samen.people.forms import normalise_phone
 
 from .access import map_role
@@ -154,6 +155,13 @@ def request_subscription(
         raise SubscriptionRefused(
             gettext("We already sent several confirmations to this address today. Please try again tomorrow.")
         )
+    if optout.is_opted_out(address, "sms" if channel == Subscription.Channel.SMS else "email"):
+        # The confirmation would be suppressed and the person left waiting: say why instead.
+        if channel == Subscription.Channel.SMS:
+            raise SubscriptionRefused(
+                gettext("This number asked for no more messages (STOP). Text START to us first, then subscribe.")
+            )
+        raise SubscriptionRefused(gettext("This address asked for no more messages from Samen."))
     with transaction.atomic():
         subscription = Subscription.objects.create(
             report_map=report_map,
@@ -297,29 +305,18 @@ def stop_number(number: str) -> int:
     ).update(unsubscribed_at=timezone.now())
 
 
-def handle_stop(message: InboundMessage, rest: str) -> None:
-    """The STOP keyword: no more report alerts to this number, answered through the same gateway."""
-    stop_number(message.sender)
-    with translation.override(settings.LANGUAGE_CODE):
-        body = gettext("You will get no more report alerts from Samen.")
-    outbox.queue(
-        message.gateway,
-        message.sender,
-        body,
-        key=f"report-subscription:stop:{message.pk}",
-        channel=message.channel,
-        in_reply_to=message,
-    )
-    InboundMessage.objects.filter(pk=message.pk).update(
-        state=InboundMessage.State.ANSWERED, answered_at=timezone.now()
-    )
+def on_opted_out(sender, *, address: str, medium: str, **kwargs) -> None:
+    """Receiver of messaging's `opted_out`: an address that opted out gets no more report alerts.
 
-
-def register_stop_keyword() -> None:
-    """Handle STOP for report alerts, unless another app already handles it (then that app must
-    call stop_number() for the sender, or report alerts would go on)."""
-    if "STOP" not in router.registered_keywords():
-        router.register_keyword("STOP", handle_stop)
+    Messaging owns STOP (the keyword, the answer, and refusing every later message); this only
+    ends the subscriptions, on every map, so that the subscription pages say what is true.
+    """
+    if medium == OptOut.Medium.SMS:
+        stop_number(address)
+    elif medium == OptOut.Medium.EMAIL:
+        Subscription.objects.filter(
+            channel=Subscription.Channel.EMAIL, address=address.lower(), unsubscribed_at__isnull=True
+        ).update(unsubscribed_at=timezone.now())
 
 
 def category_with_ancestors(report: Report) -> set[int]:

@@ -80,7 +80,7 @@ def receive_email(
     envelope_recipient: str = "",
     stripped_text: str | None = None,
 ) -> tuple[InboundMessage, bool]:
-    """Store one e-mail (raw MIME) and route it; idempotent on its Message-ID."""
+    """Store one e-mail (raw MIME) and have it routed in the background; idempotent on its Message-ID."""
     raw_bytes = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw
     parsed = AnymailInboundMessage.parse_raw_mime_bytes(raw_bytes)
     message_id = str(parsed["Message-ID"] or "").strip().strip("<>").strip()

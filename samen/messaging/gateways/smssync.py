@@ -7,8 +7,9 @@ Inbound: the phone POSTs each SMS (form-encoded or JSON) with `secret`, `from`, 
 
 Outbound: nothing is pushed. The phone polls (`GET ?task=send`), gets the queued messages, sends
 them, and reports back (`POST ?task=sent` with `{"queued_messages": [uuids]}`). Queued messages
-also ride on the reply to every inbound POST, so a reply reaches the phone without waiting for
-the next poll.
+also ride on the reply to every inbound POST. The auto-reply to a text is made by the routing
+task after the phone has had its answer, so it reaches the phone with the next poll (or the next
+text, whichever comes first), once: handing out claims each message.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ and MediaContentType{N}, signed in the X-Twilio-Signature header. The signature 
 URL Twilio called, so it is checked against the public URL (SAMEN_SITE_URL + path, or the
 channel's `webhook_url`), never the URL as a proxy rewrote it. Checked with the twilio library.
 
-Outbound: a POST to the Messages resource of the REST API, through samen.core.http. Replies to
-an inbound message ride on the webhook's TwiML answer instead (see views.py), which costs no
-API call.
+Outbound: a POST to the Messages resource of the REST API, through samen.core.http, from the
+deliver task. That includes replies to an inbound message: the webhook answers with an empty
+TwiML `<Response />` at once, before routing, so the reply cannot ride on it (see views.py).
 
 Channel: `secret` is the account's Auth Token; `config` holds `account_sid`, `from` (or
 `messaging_service_sid`), and optionally `api_base` and `webhook_url`.
@@ -19,13 +19,11 @@ import json
 import mimetypes
 
 from django.conf import settings
-from django.db.models import F
-from django.utils import timezone
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 
 from samen.core.http import HttpError, request
 from samen.messaging.gateways import Gateway, Media, TransportError, register
-from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OutboundMessage
+from samen.messaging.models import Channel, InboundMessage
 
 KIND = "twilio"
 API_BASE = "https://api.twilio.com"
@@ -117,29 +115,6 @@ def signature_is_valid(channel: Channel, url: str, params, headers) -> bool:
         return False
     algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER, ""))
     return RequestValidator(channel.secret).validate(url, params, signature, algorithm)
-
-
-def claim_replies(message: InboundMessage) -> list[OutboundMessage]:
-    """Take the replies queued for `message` for the TwiML answer, and record them as sent.
-
-    Each row is claimed with a conditional UPDATE, so the deliver task (enqueued when the reply
-    was queued) finds it already sent and does nothing: one reply, however the race goes.
-    """
-    replies = []
-    candidates = OutboundMessage.objects.filter(
-        in_reply_to=message, gateway=KIND, state=OutboundMessage.State.QUEUED
-    ).order_by("created_at", "pk")
-    for outbound in candidates:
-        claimed = OutboundMessage.objects.filter(pk=outbound.pk, state=OutboundMessage.State.QUEUED).update(
-            state=OutboundMessage.State.SENT,
-            sent_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            provider_id=f"twiml:{message.idempotency_key.partition(':')[2]}"[:255],
-        )
-        if claimed == 1:
-            DeliveryAttempt.objects.create(message=outbound, ok=True)
-            replies.append(outbound)
-    return replies
 
 
 def _json(content: bytes) -> dict:

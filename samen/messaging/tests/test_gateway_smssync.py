@@ -2,9 +2,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from samen.messaging import router
 from samen.messaging.gateways import get_gateway
 from samen.messaging.gateways.smssync import outbound_uuid, parse_timestamp
 from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OutboundMessage
@@ -12,6 +15,13 @@ from samen.messaging.outbox import queue
 from samen.messaging.tests.payloads import form, text
 
 pytestmark = pytest.mark.django_db
+
+
+def statements(queries) -> list[str]:
+    """The kinds of SQL statements run, leaving out transaction control (savepoints)."""
+    kinds = (query["sql"].split(None, 1)[0].upper() for query in queries.captured_queries)
+    return [kind for kind in kinds if kind in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+
 
 SECRET = "smssync-secret"
 
@@ -222,3 +232,68 @@ def test_task_sent_needs_the_secret(url, channel):
     assert response.status_code == 403
     outbound.refresh_from_db()
     assert outbound.state == OutboundMessage.State.QUEUED
+
+
+@pytest.fixture
+def replies():
+    """A route that answers every SMSSync text, as a feature app would."""
+
+    def answer(message):
+        queue(
+            "smssync",
+            message.sender,
+            "Thanks, we got it.",
+            key=f"test:{message.pk}",
+            channel=message.channel,
+            in_reply_to=message,
+        )
+
+    router.register_route("test.smssync-replies", lambda m: m.gateway == "smssync", answer)
+    yield
+    router.unregister_route("test.smssync-replies")
+
+
+def poll(url):
+    return Client().get(url, {"task": "send", "secret": SECRET}).json()["payload"]["messages"]
+
+
+def test_the_reply_to_a_text_is_handed_to_the_phone_on_its_next_poll_once(
+    url, replies, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = post_form(url, form("smssync_incoming.form")).json()["payload"]
+    # The phone has its answer before routing runs, so the reply is not on it.
+    assert answer == {"success": True, "error": None}
+    reply = OutboundMessage.objects.get()
+    assert poll(url) == [
+        {"to": "+254712345678", "message": "Thanks, we got it.", "uuid": outbound_uuid(reply)}
+    ]
+    assert poll(url) == []
+
+
+def test_the_reply_rides_on_the_next_text_when_that_comes_before_the_poll(
+    url, replies, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_form(url, form("smssync_incoming.form"))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = post_form(url, {**form("smssync_incoming.form"), "message_id": "next"}).json()["payload"]
+    first_reply = OutboundMessage.objects.get(in_reply_to__idempotency_key__endswith="4a11")
+    assert second["messages"] == [
+        {"to": "+254712345678", "message": "Thanks, we got it.", "uuid": outbound_uuid(first_reply)}
+    ]
+    # The second text's own reply waits for the next poll; nothing is handed out twice.
+    assert [m["uuid"] for m in poll(url)] == [
+        outbound_uuid(OutboundMessage.objects.get(in_reply_to__idempotency_key="smssync:next"))
+    ]
+    assert poll(url) == []
+
+
+def test_a_new_text_is_one_insert_after_the_channel_and_before_the_look_for_replies(
+    url, django_capture_on_commit_callbacks
+):
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
+        assert post_form(url, form("smssync_incoming.form")).status_code == 200
+    # No session, no user, no member look-up, no UPDATE after the INSERT: routing does the rest.
+    assert statements(queries) == ["SELECT", "INSERT", "SELECT"]
+    assert len(callbacks) == 1  # the routing task, enqueued after commit

@@ -1,7 +1,9 @@
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
@@ -12,6 +14,13 @@ from samen.messaging.outbox import queue
 from samen.messaging.tests.payloads import form, raw, text, twilio_post
 
 pytestmark = pytest.mark.django_db
+
+
+def statements(queries) -> list[str]:
+    """The kinds of SQL statements run, leaving out transaction control (savepoints)."""
+    kinds = (query["sql"].split(None, 1)[0].upper() for query in queries.captured_queries)
+    return [kind for kind in kinds if kind in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+
 
 TOKEN = "twilio-auth-token-for-tests"
 ACCOUNT = "AC0123456789abcdef0123456789abcdef"
@@ -137,26 +146,56 @@ def test_get_is_not_allowed(path):
     assert Client().get(path).status_code == 405
 
 
-def test_a_reply_rides_on_the_twiml_answer_and_is_not_sent_again(
-    path, replies, django_capture_on_commit_callbacks
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+@pytest.fixture
+def twilio_api(channel, httpserver):
+    """Twilio's Messages resource, answering as it documents; the channel sends there."""
+    httpserver.expect_request(
+        f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json", method="POST"
+    ).respond_with_data(text("twilio_message_created.json"), status=201, content_type="application/json")
+    channel.config = {**channel.config, "api_base": httpserver.url_for("/")}
+    channel.save()
+    return httpserver
+
+
+def test_the_answer_is_empty_and_the_reply_goes_out_through_the_rest_api(
+    path, replies, twilio_api, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = send(path)
-    assert response.content.decode() == (
-        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, we got it.</Message></Response>'
-    )
+    # Routing runs after the answer, so the answer cannot carry the reply.
+    assert response.content.decode() == EMPTY_TWIML
+    request, _response = twilio_api.log[0]
+    assert request.form["To"] == "+254722000111"
+    assert request.form["Body"] == "Thanks, we got it."
     outbound = OutboundMessage.objects.get()
     assert outbound.state == OutboundMessage.State.SENT
-    assert outbound.provider_id == "twiml:SM1f0e2b6d4a8c4e1bb1d0c9e8f7a6b5c4"
-    assert DeliveryAttempt.objects.filter(message=outbound).count() == 1
+    assert outbound.in_reply_to == InboundMessage.objects.get()
+    assert outbound.provider_id == "SM5a4b3c2d1e0f4a9b8c7d6e5f4a3b2c1d"
+    assert DeliveryAttempt.objects.filter(message=outbound, ok=True).count() == 1
 
 
-def test_a_retried_delivery_gets_no_second_reply(path, replies):
-    send(path)
-    again = send(path)
-    assert again.content.decode() == '<?xml version="1.0" encoding="UTF-8"?><Response />'
+def test_a_retried_delivery_gets_no_second_reply(
+    path, replies, twilio_api, django_capture_on_commit_callbacks
+):
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert send(path).content.decode() == EMPTY_TWIML
     assert InboundMessage.objects.count() == 1
     assert OutboundMessage.objects.count() == 1
+    assert len(twilio_api.log) == 1
+
+
+def test_the_webhook_answers_before_routing(path, replies, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = send(path)
+    assert response.status_code == 200
+    message = InboundMessage.objects.get()
+    assert message.state == InboundMessage.State.NEW
+    assert not OutboundMessage.objects.exists()
+    assert len(callbacks) == 1  # the routing task, enqueued once the message is safely stored
 
 
 def test_send_posts_to_the_messages_resource_with_basic_auth(channel, httpserver):
@@ -213,3 +252,10 @@ def test_media_are_downloaded_with_the_accounts_basic_auth(channel, httpserver):
     assert get_gateway("twilio", channel).fetch_media(media) == raw("photo.jpg")
     request, _response = httpserver.log[0]
     assert request.authorization.username == ACCOUNT
+
+
+def test_a_new_message_is_one_insert_after_the_channel(path, django_capture_on_commit_callbacks):
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
+        assert send(path).status_code == 200
+    assert statements(queries) == ["SELECT", "INSERT"]
+    assert len(callbacks) == 1

@@ -2,7 +2,8 @@ import json
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from samen.messaging import router
 from samen.messaging.inbox import receive
@@ -41,19 +42,47 @@ def test_it_stores_the_raw_payload_and_the_parsed_fields():
     assert message.state == InboundMessage.State.NEW  # nothing wanted it: a person must look
 
 
-def test_a_repeated_delivery_returns_the_stored_message_and_routes_once():
+def test_a_repeated_delivery_returns_the_stored_message_and_routes_once(django_capture_on_commit_callbacks):
     calls = []
     router.register_route("all", lambda m: True, calls.append)
     try:
-        first, created_first = receive("smssync", "abc-123", sender="+1", body="hi", raw="a")
-        second, created_second = receive("smssync", "abc-123", sender="+1", body="hi again", raw="b")
+        with django_capture_on_commit_callbacks(execute=True):
+            first, created_first = receive("smssync", "abc-123", sender="+1", body="hi", raw="a")
+            second, created_second = receive("smssync", "abc-123", sender="+1", body="hi again", raw="b")
     finally:
         router.unregister_route("all")
     assert (created_first, created_second) == (True, False)
     assert second.pk == first.pk
     assert second.raw == "a"
-    assert calls == [first]
+    assert [message.pk for message in calls] == [first.pk]
     assert InboundMessage.objects.count() == 1
+
+
+def test_routing_waits_for_the_callers_commit(django_capture_on_commit_callbacks):
+    calls = []
+    router.register_route("all", lambda m: True, calls.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            message, _ = receive("smssync", "abc-123", sender="+1", body="hi", raw="a")
+            assert calls == []  # stored, not routed: the provider is not kept waiting
+    finally:
+        router.unregister_route("all")
+    assert [m.pk for m in calls] == [message.pk]
+
+
+def test_a_rolled_back_caller_routes_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        receive("smssync", "abc-123", sender="+1", body="hi", raw="a")
+        transaction.set_rollback(True)
+    assert callbacks == []
+    assert InboundMessage.objects.count() == 0
+
+
+def test_storing_a_new_message_is_one_insert():
+    with CaptureQueriesContext(connection) as queries:
+        receive("smssync", "abc-123", sender="+254700000001", body="hi", raw=SMSSYNC_RAW)
+    kinds = [query["sql"].split(None, 1)[0].upper() for query in queries.captured_queries]
+    assert [kind for kind in kinds if kind in {"SELECT", "INSERT", "UPDATE", "DELETE"}] == ["INSERT"]
 
 
 def test_the_same_id_from_another_gateway_is_another_message():
@@ -77,10 +106,15 @@ def test_overlong_headers_are_cut_to_fit_while_raw_keeps_everything():
     assert subject in message.raw
 
 
-def test_it_links_the_sender_to_the_member_with_that_address_or_number(member):
-    by_mail, _ = receive("email", "m3", sender="Mia <MIA@example.org>", body="", raw="")
-    by_phone, _ = receive("smssync", "s1", sender=member.phone, body="", raw="")
-    stranger, _ = receive("smssync", "s2", sender="+254799999999", body="", raw="")
+def test_routing_links_the_sender_to_the_member_with_that_address_or_number(
+    member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        by_mail, _ = receive("email", "m3", sender="Mia <MIA@example.org>", body="", raw="")
+        by_phone, _ = receive("smssync", "s1", sender=member.phone, body="", raw="")
+        stranger, _ = receive("smssync", "s2", sender="+254799999999", body="", raw="")
+    for message in (by_mail, by_phone, stranger):
+        message.refresh_from_db()
     assert by_mail.member == member
     assert by_phone.member == member
     assert stranger.member is None

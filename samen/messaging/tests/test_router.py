@@ -28,11 +28,20 @@ def registry():
         router.unregister_route(name)
 
 
-def sms(external_id, body, sender="+254700000001"):
-    return receive("smssync", external_id, sender=sender, body=body, raw={"message": body})[0]
+@pytest.fixture
+def sms(django_capture_on_commit_callbacks):
+    """Receive a text as a gateway does, and let its routing task run (it is enqueued on commit)."""
+
+    def receive_sms(external_id, body, sender="+254700000001"):
+        with django_capture_on_commit_callbacks(execute=True):
+            message = receive("smssync", external_id, sender=sender, body=body, raw={"message": body})[0]
+        message.refresh_from_db()
+        return message
+
+    return receive_sms
 
 
-def test_a_keyword_reaches_its_handler_with_the_rest_of_the_text(registry):
+def test_a_keyword_reaches_its_handler_with_the_rest_of_the_text(registry, sms):
     keyword, _ = registry
     seen = []
     keyword("JOIN", lambda message, rest: seen.append((message.pk, rest)))
@@ -43,16 +52,16 @@ def test_a_keyword_reaches_its_handler_with_the_rest_of_the_text(registry):
     assert message.route == "keyword:JOIN"
 
 
-def test_trailing_punctuation_after_a_keyword_is_ignored(registry):
+def test_trailing_punctuation_after_a_keyword_is_ignored(registry, sms):
     keyword, _ = registry
     seen = []
-    # Not STOP: the reports app handles that one for real (samen/reports/apps.py).
-    keyword("quit", lambda message, rest: seen.append(rest))
-    sms("1", "QUIT.")
+    # Not STOP or QUIT: messaging answers those itself (see test_optout_router.py).
+    keyword("pledge", lambda message, rest: seen.append(rest))
+    sms("1", "PLEDGE.")
     assert seen == [""]
 
 
-def test_keywords_come_before_routes_and_routes_go_in_order(registry):
+def test_keywords_come_before_routes_and_routes_go_in_order(registry, sms):
     keyword, route = registry
     seen = []
     keyword("JOIN", lambda message, rest: seen.append("keyword"))
@@ -64,12 +73,12 @@ def test_keywords_come_before_routes_and_routes_go_in_order(registry):
     assert second.route == "reports.sms"
 
 
-def test_a_message_nothing_wants_stays_new():
+def test_a_message_nothing_wants_stays_new(sms):
     message = sms("1", "hello?")
     assert (message.state, message.route) == (InboundMessage.State.NEW, "")
 
 
-def test_a_failing_handler_marks_the_message_failed_but_keeps_it(registry):
+def test_a_failing_handler_marks_the_message_failed_but_keeps_it(registry, sms):
     _, route = registry
 
     def handler(message):
@@ -87,7 +96,7 @@ def test_a_failing_handler_marks_the_message_failed_but_keeps_it(registry):
     assert not OutboundMessage.objects.exists()
 
 
-def test_a_failing_matcher_is_handled_the_same_way(registry):
+def test_a_failing_matcher_is_handled_the_same_way(registry, sms):
     _, route = registry
     route("picky", lambda m: 1 / 0, lambda m: None)
     message = sms("1", "x")
@@ -95,7 +104,7 @@ def test_a_failing_matcher_is_handled_the_same_way(registry):
     assert "ZeroDivisionError" in message.error
 
 
-def test_routing_again_after_a_fix_clears_the_error(registry):
+def test_routing_again_after_a_fix_clears_the_error(registry, sms):
     _, route = registry
     outcomes = [ValueError("down"), None]
 
@@ -112,7 +121,7 @@ def test_routing_again_after_a_fix_clears_the_error(registry):
     assert (message.state, message.error) == (InboundMessage.State.ROUTED, "")
 
 
-def test_a_handler_that_answers_keeps_the_answered_state(registry):
+def test_a_handler_that_answers_keeps_the_answered_state(registry, sms):
     _, route = registry
 
     def answer(message):
@@ -136,6 +145,13 @@ def test_two_apps_cannot_claim_one_keyword(registry):
     with pytest.raises(ValueError, match="already registered"):
         router.register_keyword("Pledge", lambda message, rest: None)
     assert "PLEDGE" in router.registered_keywords()
+
+
+@pytest.mark.parametrize("word", ["STOP", "quit", "Unstop", "START"])
+def test_no_feature_can_claim_an_opt_out_or_opt_in_word(word):
+    with pytest.raises(ValueError, match="messaging answers it"):
+        router.register_keyword(word, lambda message, rest: None)
+    assert word.upper() not in router.registered_keywords()
 
 
 def test_a_keyword_is_one_word():

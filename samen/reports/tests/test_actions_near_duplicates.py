@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from samen.reports import actions
@@ -108,3 +109,66 @@ def test_very_short_texts_are_never_called_duplicates(report_map):
 def test_similarity_ignores_word_order_through_jaccard():
     assert actions.similarity("tap broken at school", "at school tap broken") == 1.0
     assert actions.similarity("tap broken at school", "cholera at the clinic") < actions.NEAR_DUPLICATE_RATIO
+
+
+@pytest.mark.django_db
+def test_a_typo_or_two_is_still_nearly_the_same_text(report_map):
+    first = arrive(report_map)
+
+    typo = arrive(report_map, description=TEXT.replace("broken", "brokn").replace("morning", "mornin"))
+
+    assert Report.objects.get(pk=typo.pk).near_duplicate_of == first
+
+
+def test_similarity_measures_shared_characters_in_order():
+    assert actions.similarity("tap brokn at school", "tap broken at school") > 0.95
+    assert actions.similarity("abc", "abc") == 1.0
+    assert actions.similarity("abc", "xyz") == 0.0
+
+
+@pytest.mark.django_db
+def test_the_check_is_one_bounded_query_however_busy_the_map_is(report_map, django_assert_num_queries):
+    now = timezone.now()
+    Report.objects.bulk_create(
+        Report(
+            report_map=report_map,
+            source="sms",
+            title=f"Report {n}",
+            description=f"Water point {n} at the market is broken",
+            event_at=now - timedelta(minutes=n),
+        )
+        for n in range(actions.NEAR_DUPLICATE_CANDIDATES + 50)
+    )
+    report = Report(report_map=report_map, source="sms", title="Tap", description=TEXT, event_at=now)
+    report.pk = 0
+
+    with django_assert_num_queries(1):
+        actions.find_near_duplicate(report)
+    assert len(actions._candidates(report)) == actions.NEAR_DUPLICATE_CANDIDATES
+
+
+@pytest.mark.django_db
+def test_candidates_are_read_from_an_index_range_on_the_event_time(report_map):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's planner rightly prefers a sequential scan on a table this small")
+    report = Report(
+        report_map=report_map, source="sms", title="Tap", description=TEXT, event_at=timezone.now()
+    )
+    report.pk = 0
+    sql, params = actions._candidates(report).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING INDEX" in plan
+    assert "event_at>? AND event_at<?" in plan
+
+
+@pytest.mark.django_db
+def test_a_copy_is_found_behind_many_newer_reports(report_map):
+    first = arrive(report_map, event_at=timezone.now() - timedelta(hours=2))
+    for n in range(actions.NEAR_DUPLICATE_CHARACTER_COMPARISONS + 5):
+        arrive(report_map, title=f"Other {n}", description=f"Cholera case number {n} at the clinic by the road")
+
+    copy = arrive(report_map, description=" ".join(reversed(TEXT.split())))
+
+    assert Report.objects.get(pk=copy.pk).near_duplicate_of == first

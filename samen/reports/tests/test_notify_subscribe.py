@@ -192,3 +192,17 @@ def test_the_page_has_one_heading_and_a_way_back(client, report_map):
 
     assert page.count("<h1") == 1
     assert f'href="{report_map.get_absolute_url()}"' in page
+
+
+def test_a_number_that_said_stop_is_told_why_instead_of_waiting_for_a_code(
+    client, report_map, sms_channel, django_capture_on_commit_callbacks
+):
+    from samen.messaging import optout
+
+    optout.opt_out("+254711000111", medium="sms")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(report_map), {"channel": "sms", "address": "+254711000111"})
+
+    assert "Text START" in response.content.decode()
+    assert not Subscription.objects.exists()
+    assert not OutboundMessage.objects.filter(to="+254711000111").exists()

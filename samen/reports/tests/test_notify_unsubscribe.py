@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from samen.messaging import router
+from samen.messaging import optout
 from samen.messaging.inbox import receive
 from samen.messaging.models import InboundMessage, OutboundMessage
 from samen.reports import notify
-from samen.reports.models import Subscription
+from samen.reports.models import ReportMap, Subscription
 
 from .test_notify_alerts import sms_channel
 
@@ -79,39 +79,19 @@ def test_an_unknown_token_is_a_404(client, report_map):
     )
 
 
-def test_reports_handles_stop_while_no_other_app_does():
-    assert "STOP" in router.registered_keywords()
-    router.unregister_keyword("STOP")
-    try:
-        notify.register_stop_keyword()
-        assert "STOP" in router.registered_keywords()
-        notify.register_stop_keyword()  # ready() may run again: harmless
-    finally:
-        notify.register_stop_keyword()
-
-
-def test_reports_leaves_stop_to_another_app_that_claims_it():
-    seen = []
-
-    router.unregister_keyword("STOP")
-    router.register_keyword("STOP", lambda message, rest: seen.append(message.sender))
-    try:
-        notify.register_stop_keyword()  # neither raises nor takes it over
-        receive("smssync", "stop-elsewhere", sender="+254711000111", body="STOP", raw="STOP")
-        assert seen == ["+254711000111"]
-    finally:
-        router.unregister_keyword("STOP")
-        notify.register_stop_keyword()
-
-
-def test_stop_by_sms_ends_every_sms_subscription_of_that_number_and_says_so(active, sms_channel):
+def test_stop_by_sms_ends_every_sms_subscription_of_that_number_and_is_answered_once(
+    active, sms_channel, django_capture_on_commit_callbacks
+):
     first = active("sms", "+254711000111")
     email = active("email", "amina@example.org")
     other_number = active("sms", "+254711000222")
 
-    message, _ = receive(
-        "fake-sms", "msg-1", sender="+254711000111", body="stop", raw="stop", channel=sms_channel
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        message, _ = receive(
+            "fake-sms", "msg-1", sender="+254711000111", body="stop", raw="stop", channel=sms_channel
+        )
+        # The phone retries: the same message again changes nothing and answers nothing.
+        receive("fake-sms", "msg-1", sender="+254711000111", body="stop", raw="stop", channel=sms_channel)
 
     for subscription in (first, email, other_number):
         subscription.refresh_from_db()
@@ -120,9 +100,56 @@ def test_stop_by_sms_ends_every_sms_subscription_of_that_number_and_says_so(acti
     assert other_number.unsubscribed_at is None
     message.refresh_from_db()
     assert message.state == InboundMessage.State.ANSWERED
+    # Messaging answers STOP for every feature, through the gateway the word came in on.
     reply = OutboundMessage.objects.get(in_reply_to=message)
-    assert reply.to == "+254711000111"
-    assert reply.gateway == "fake-sms"
+    assert (reply.to, reply.gateway, reply.channel) == ("+254711000111", "fake-sms", sms_channel)
+    assert reply.state == OutboundMessage.State.SENT
+
+
+def test_stop_by_sms_ends_subscriptions_on_every_map(
+    active, report_map, sms_channel, django_capture_on_commit_callbacks
+):
+    other_map = ReportMap.objects.create(
+        initiative=report_map.initiative, slug="kibera-floods", title="Floods in Kibera"
+    )
+    here = active("sms", "+254711000111")
+    elsewhere = active("sms", "+254711000111", report_map=other_map)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receive("fake-sms", "msg-1", sender="254711000111", body="QUIT", raw="QUIT", channel=sms_channel)
+
+    for subscription in (here, elsewhere):
+        subscription.refresh_from_db()
+        assert subscription.unsubscribed_at is not None
+
+
+def test_an_e_mail_opt_out_ends_that_addresses_e_mail_subscriptions(active):
+    subscription = active("email", "amina@example.org")
+    other = active("email", "baraka@example.org")
+
+    optout.opt_out("Amina@Example.org", medium="email", via="test")
+
+    subscription.refresh_from_db()
+    other.refresh_from_db()
+    assert subscription.unsubscribed_at is not None
+    assert other.unsubscribed_at is None
+
+
+def test_a_stopped_number_gets_no_report_alert_even_from_a_subscription_made_before(
+    active, sms_channel, make_report, django_capture_on_commit_callbacks
+):
+    subscription = active("sms", "+254711000111")
+    optout.opt_out("+254711000111", medium="sms")
+    # Even if the subscription were somehow still active, the outbox would refuse the alert.
+    Subscription.objects.filter(pk=subscription.pk).update(unsubscribed_at=None)
+    subscription.refresh_from_db()
+    report = make_report()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify.notify(report, subscription, sms_channel=sms_channel) is True
+
+    alert = OutboundMessage.objects.get(idempotency_key=notify.notification_key(report.pk, subscription.pk))
+    assert alert.state == OutboundMessage.State.SUPPRESSED
 
 
 def test_stop_matches_numbers_sent_without_a_plus(active):
