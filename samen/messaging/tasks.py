@@ -97,7 +97,9 @@ def deliver(outbound_id: int) -> str:
     try:
         provider_id = _send(outbound)
     except TransportError as exc:
-        return _failed(outbound, exc.message, exc.permanent, _elapsed_ms(started))
+        return _failed(
+            outbound, exc.message, exc.permanent, _elapsed_ms(started), recipient_only=exc.recipient_only
+        )
     except Exception as exc:
         # A bug in a gateway must not leave the row stuck in SENDING; treat it as worth retrying
         # and keep the details in the log for whoever fixes the gateway.
@@ -126,7 +128,9 @@ def _send(outbound: OutboundMessage) -> str:
     return gateway.send(outbound)
 
 
-def _failed(outbound: OutboundMessage, error: str, permanent: bool, duration_ms: int) -> str:
+def _failed(
+    outbound: OutboundMessage, error: str, permanent: bool, duration_ms: int, *, recipient_only: bool = False
+) -> str:
     give_up = permanent or outbound.attempts >= MAX_ATTEMPTS
     with transaction.atomic():
         DeliveryAttempt.objects.create(
@@ -136,7 +140,7 @@ def _failed(outbound: OutboundMessage, error: str, permanent: bool, duration_ms:
         outbound.last_error = error
         outbound.save(update_fields=["state", "last_error"])
         channel = outbound.channel
-        if permanent and channel is not None and channel.enabled:
+        if permanent and not recipient_only and channel is not None and channel.enabled:
             _disable_channel(channel, error)
     if not give_up:
         _schedule_retry(outbound)

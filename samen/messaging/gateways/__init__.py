@@ -24,12 +24,17 @@ _registry: dict[str, type[Gateway]] = {}
 
 
 class TransportError(Exception):
-    """The transport refused or failed. `permanent` means retrying the same message cannot help."""
+    """The transport refused or failed. `permanent` means retrying the same message cannot help.
 
-    def __init__(self, message: str, permanent: bool = False):
+    `recipient_only` says the fault is the recipient's (an invalid or opted-out number): the
+    message fails, but the channel stays on for everyone else.
+    """
+
+    def __init__(self, message: str, permanent: bool = False, *, recipient_only: bool = False):
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.recipient_only = recipient_only
 
 
 class UnknownGateway(LookupError):

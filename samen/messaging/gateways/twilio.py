@@ -27,13 +27,16 @@ from samen.messaging.models import Channel, InboundMessage
 
 KIND = "twilio"
 API_BASE = "https://api.twilio.com"
-# Twilio error codes that no retry can fix: invalid or unreachable number, recipient opted out.
-PERMANENT_CODES = {21211, 21214, 21408, 21610, 21612, 21614}
+# Twilio error codes about one recipient that no retry can fix: invalid or unreachable number,
+# recipient opted out (21610), region not allowed. They fail the message, not the channel.
+RECIPIENT_CODES = {21211, 21214, 21408, 21610, 21612, 21614}
 
 
 @register(KIND)
 class TwilioGateway(Gateway):
     medium = "sms"
+    # Twilio answers STOP/START itself and blocks the number, so Samen sends no confirmation of its own.
+    answers_opt_out_words = True
 
     @property
     def account_sid(self) -> str:
@@ -65,10 +68,11 @@ class TwilioGateway(Gateway):
         body = _json(response.content)
         if response.status >= 400:
             code = body.get("code")
-            permanent = response.status in (400, 401, 403, 404) or code in PERMANENT_CODES
+            permanent = response.status in (400, 401, 403, 404) or code in RECIPIENT_CODES
             raise TransportError(
                 f"Twilio answered {response.status}: {code} {body.get('message', '')}".strip(),
                 permanent=permanent and response.status != 429,
+                recipient_only=code in RECIPIENT_CODES,
             )
         return str(body.get("sid", ""))
 

@@ -259,3 +259,29 @@ def test_a_new_message_is_one_insert_after_the_channel(path, django_capture_on_c
         assert send(path).status_code == 200
     assert statements(queries) == ["SELECT", "INSERT"]
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_a_recipient_who_texted_stop_to_twilio_fails_one_message_not_the_channel(channel, httpserver):
+    from samen.messaging.tasks import deliver
+
+    httpserver.expect_request(f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json").respond_with_data(
+        text("twilio_error_21610.json"), status=400, content_type="application/json"
+    )
+    channel.config = {**channel.config, "api_base": httpserver.url_for("/")}
+    channel.save()
+    outbound = OutboundMessage.objects.create(
+        gateway="twilio", channel=channel, to="+254722000111", body="Hi", idempotency_key="stopped"
+    )
+
+    deliver.call(outbound.pk)
+
+    outbound.refresh_from_db()
+    channel.refresh_from_db()
+    assert outbound.state == OutboundMessage.State.FAILED
+    assert "21610" in outbound.last_error
+    assert channel.enabled, "one opted-out recipient must not switch the channel off for everyone"
+
+
+def test_twilio_answers_stop_itself_so_samen_sends_no_confirmation():
+    assert get_gateway("twilio").answers_opt_out_words is True

@@ -173,7 +173,13 @@ def twilio_stop(channel, django_capture_on_commit_callbacks):
     return InboundMessage.objects.get()
 
 
-def test_stop_by_twilio_is_answered_through_twilio(twilio, httpserver, django_capture_on_commit_callbacks):
+def test_stop_by_twilio_is_answered_through_twilio_when_the_account_leaves_stop_to_samen(
+    twilio, httpserver, django_capture_on_commit_callbacks
+):
+    # An account with Twilio's own opt-out handling switched off says so on the channel.
+    twilio.config = {**twilio.config, "answers_opt_out_words": False}
+    twilio.save()
+
     stop = twilio_stop(twilio, django_capture_on_commit_callbacks)
 
     assert OptOut.objects.get(medium="sms").address == TWILIO_SENDER
@@ -187,10 +193,8 @@ def test_stop_by_twilio_is_answered_through_twilio(twilio, httpserver, django_ca
 def test_a_twilio_account_that_answers_stop_itself_gets_no_second_answer(
     twilio, httpserver, django_capture_on_commit_callbacks
 ):
-    # Twilio's own STOP handling replies and blocks the number; a second answer would be refused.
-    twilio.config = {**twilio.config, "answers_opt_out_words": True}
-    twilio.save()
-
+    # Twilio's own STOP handling (on by default) replies and blocks the number; a second answer
+    # would be refused with error 21610.
     stop = twilio_stop(twilio, django_capture_on_commit_callbacks)
 
     assert OptOut.objects.get(medium="sms").address == TWILIO_SENDER
