@@ -228,11 +228,11 @@ class Report(Place):
 
     def compute_cells(self) -> None:
         """Fill the H3 columns from the coordinates (or clear them). Called on every save."""
-        located = self.latitude is not None and self.longitude is not None
+        lat, lng = self.latitude, self.longitude
         for resolution in H3_RESOLUTIONS:
             value = (
-                h3.str_to_int(h3.latlng_to_cell(float(self.latitude), float(self.longitude), resolution))
-                if located
+                h3.str_to_int(h3.latlng_to_cell(float(lat), float(lng), resolution))
+                if lat is not None and lng is not None
                 else None
             )
             setattr(self, f"h3_r{resolution}", value)
