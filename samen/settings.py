@@ -227,6 +227,10 @@ SAMEN_PRIVATE_MEDIA_ROOT = Path(env("SAMEN_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "
 SAMEN_MAX_UPLOAD_BYTES = int(env("SAMEN_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = SAMEN_MAX_UPLOAD_BYTES + 1024 * 1024
 
+# Map tiles (Leaflet URL template). OpenStreetMap's volunteer-run servers suit small sites; a busy
+# deployment should point this at a tile service of its own.
+SAMEN_MAP_TILES = env("SAMEN_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
 # --- Outbound HTTP ------------------------------------------------------------------------------
 SAMEN_HTTP_TIMEOUT = float(env("SAMEN_HTTP_TIMEOUT", "10"))
 SAMEN_HTTP_USER_AGENT = "Samen/0.1 (+https://samen.example)"

@@ -24,6 +24,9 @@
   var layer = L.layerGroup().addTo(map);
   var pending = null;
   var timer = null;
+  // The list's page from the address (a "Next" link reloads the page with it). It holds for the
+  // first answer only: once the map moves, the list starts again at its first page.
+  var firstPage = (/[?&]page=(\d+)/.exec(window.location.search) || [])[1];
 
   function text(template, count) {
     return template.replace("{count}", count.toLocaleString());
@@ -102,10 +105,15 @@
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
       .then(draw)
       .catch(function (error) { if (error.name !== "AbortError") status.textContent = data.textFailed; });
-    fetch(data.listUrl + query(edges), { signal: signal })
+    // Busy until the list for this view is in: screen readers wait for it, and so can tests.
+    list.setAttribute("aria-busy", "true");
+    var page = firstPage ? "page=" + firstPage : "";
+    firstPage = null;
+    fetch(data.listUrl + query(edges, page), { signal: signal })
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
       .then(function (html) { list.innerHTML = html; })
-      .catch(function () { /* the list already on the page stays */ });
+      .catch(function () { /* the list already on the page stays */ })
+      .then(function () { if (!signal.aborted) list.removeAttribute("aria-busy"); });
   }
 
   map.on("moveend", function () {

@@ -8,7 +8,8 @@ A `Browsing` belongs to one test. Each page it opens:
   that the test did not ask for (a missing stylesheet, a broken htmx endpoint);
 - remembers every document it showed and every htmx swap. Each of those states must have passed
   axe: `check_a11y(page)` checks the current one, and the test's teardown checks the last one and
-  fails if an earlier one was never checked.
+  fails if an earlier one was never checked. A page whose own script fetches while it loads (the
+  report map) is checked once it has settled, with `check_a11y_settled(page)`.
 
 Pages with JavaScript off cannot run axe (the browser runs no script, not even axe's timers), so
 their check loads the same URL with the same cookies in a JavaScript-enabled twin page.
@@ -35,6 +36,7 @@ class Shown:
 
     what: str
     checked: bool = False
+    document: bool = False
 
 
 @dataclass
@@ -114,7 +116,7 @@ class Browsing:
 
     def _on_navigated(self, page: Page, frame) -> None:
         if frame == page.main_frame and frame.url.startswith(self.base_url):
-            state_of(page).shown.append(Shown(frame.url))
+            state_of(page).shown.append(Shown(frame.url, document=True))
 
     def _on_response(self, page: Page, response: Response) -> None:
         if urlsplit(response.url).netloc != self.origin:
@@ -151,6 +153,19 @@ class Browsing:
         if state.shown:
             state.shown[-1].checked = True
         assert not violations, describe(violations, where)
+
+    def check_a11y_settled(self, page: Page) -> None:
+        """Run axe once on a page whose own script fetched and swapped things in while it loaded.
+
+        Nobody acted between the document and those swaps, so no one could use the states in
+        between: this one check covers every state since the last navigation. Wait for the page
+        to settle first (a locator expectation), or axe sees a half-drawn page.
+        """
+        self.check_a11y(page)
+        shown = state_of(page).shown
+        last_document = max((i for i, item in enumerate(shown) if item.document), default=0)
+        for item in shown[last_document:]:
+            item.checked = True
 
     def _check_in_javascript_twin(self, page: Page) -> list[dict]:
         twin_context = self._new_context(
@@ -218,6 +233,10 @@ class Browsing:
 
 def check_a11y(page: Page) -> None:
     state_of(page).browsing.check_a11y(page)
+
+
+def check_a11y_settled(page: Page) -> None:
+    state_of(page).browsing.check_a11y_settled(page)
 
 
 def visit(page: Page, path: str, *, status: int = 200) -> Response:

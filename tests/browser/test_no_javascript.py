@@ -6,15 +6,16 @@ element that htmx drives sits in a form with an action, or is a link. axe checks
 (in a JavaScript-enabled twin, the only place axe can run; see harness.py).
 
 Forms and journeys that post with JavaScript off are in test_follow.py and test_switch_language.py.
+The crowd-reports pages have their own list, with their own fixtures, in test_reports_pages.py.
 """
 
 import pytest
-from playwright.sync_api import expect
 
 from samen.impact import ledger
 from samen.impact.models import Contribution
 from samen.initiatives.models import Update
 
+from .checks import assert_useful_without_javascript
 from .harness import log_in, visit
 
 pytestmark = pytest.mark.browser
@@ -50,12 +51,6 @@ PAGES = [
     ("member", "/people/{owner}/", 200, "Olga Owner"),
 ]
 
-# htmx attributes that make a request; each must have a plain HTML way to do the same.
-HTMX_REQUESTS = "[hx-get], [hx-post], [hx-put], [hx-patch], [hx-delete], [data-hx-get], [data-hx-post]"
-WORKS_WITHOUT_JS = (
-    """(el) => !!(el.closest('form[action]') || (el.tagName === 'A' && el.getAttribute('href')))"""
-)
-
 
 @pytest.fixture
 def site(owner, member, initiative):
@@ -87,17 +82,4 @@ def test_the_page_is_useful_without_javascript(nojs_page, site, who, path, statu
 
     visit(page, path.format(**site["values"]), status=status)
 
-    assert page.evaluate("typeof window.htmx") == "undefined", "JavaScript ran in a context that has it off"
-    assert page.title().strip()
-    expect(page.locator("h1")).to_have_count(1)
-    assert page.locator("h1").inner_text().strip()
-    main_text = page.locator("main").inner_text()
-    assert len(main_text.split()) >= 8, f"<main> says too little without JavaScript: {main_text!r}"
-    assert text in main_text, f"{text!r} is not in <main>: {main_text!r}"
-    needs_js = [
-        element.evaluate("(el) => el.outerHTML.slice(0, 200)")
-        for element in page.locator(HTMX_REQUESTS).all()
-        if not element.evaluate(WORKS_WITHOUT_JS)
-    ]
-    assert not needs_js, f"controls that only work with JavaScript: {needs_js}"
-    assert not page.locator("[onclick], [onchange], [onsubmit], a[href^='javascript:']").count()
+    assert_useful_without_javascript(page, text)

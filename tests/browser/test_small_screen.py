@@ -2,11 +2,11 @@
 
 import pytest
 
+from .checks import NARROW, assert_reflows
 from .harness import log_in, visit
 
 pytestmark = pytest.mark.browser
 
-NARROW = {"width": 320, "height": 640}
 PAGES = [
     (None, "/"),
     (None, "/initiatives/?q=water"),
@@ -29,12 +29,4 @@ def test_the_page_reflows_on_a_narrow_screen(browsing, owner, initiative, who, p
 
     visit(page, path.format(slug=initiative.slug))
 
-    too_wide = page.evaluate(
-        """(width) => [...document.querySelectorAll('body *')]
-          // A data table or a code block may scroll sideways (the exception in 1.4.10); nothing else may.
-          .filter((el) => !el.closest('table, pre'))
-          .filter((el) => el.getBoundingClientRect().right > width + 1)
-          .map((el) => `${Math.round(el.getBoundingClientRect().right)}px: ${el.outerHTML.slice(0, 120)}`)""",
-        NARROW["width"],
-    )
-    assert not too_wide, f"wider than {NARROW['width']}px on {path}:\n" + "\n".join(too_wide[:5])
+    assert_reflows(page, path)

@@ -5,6 +5,7 @@ Everything private is fetched through samen.reports.access; what a viewer sees f
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -85,7 +86,12 @@ def report_create(request, slug):
     return render(
         request,
         "reports/web_form.html",
-        {"report_map": report_map, "form": form, "is_reviewer": can_review(role)},
+        {
+            "report_map": report_map,
+            "form": form,
+            "is_reviewer": can_review(role),
+            "tiles": settings.SAMEN_MAP_TILES,
+        },
     )
 
 
