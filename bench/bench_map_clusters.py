@@ -18,9 +18,11 @@ Results:
   multiplied by the mean size of the endpoint's own GeoJSON features, measured on up to 1,000).
 - `map_clusters_1m_median`: the median latency (target 50 ms).
 - `map_clusters_1m_bytes`: the largest answer in bytes (target 50,000).
-- `map_clusters_1m_filtered`: the same boxes, once each, with a 30-day date range, which the cell
-  counts cannot answer, so the reports themselves are grouped. The issue promises no target for
-  filtered views; this one is held to the same 100 ms so that its cost stays visible.
+- `map_clusters_1m_filtered`: the same boxes, once each (after one unrecorded), with a 30-day date
+  range: whole UTC days from the day counts of migration 0005, the ragged ends from the reports.
+  Held to the same 100 ms p95 (and 50 ms median, in the details).
+- `map_clusters_1m_category`: the same boxes with a category that has a child ("Water", which holds
+  "Broken water point"), answered from the tag counts of migration 0005. Same targets.
 - `map_clusters_1m_load`: seconds to write the million reports, triggers included.
 """
 
@@ -71,6 +73,9 @@ def run(ctx: Context) -> list[Result]:
     filtered = _measure(
         ctx, server.port, base, boxes, {"from": _days_before(since, 30), "to": since}, "filtered", 1
     )
+    by_category = _measure(
+        ctx, server.port, base, boxes, {"category": seeded["parent_category"]}, "category", 1
+    )
 
     per_zoom = {}
     for zoom in ZOOMS:
@@ -110,6 +115,7 @@ def run(ctx: Context) -> list[Result]:
         "seed": {key: seeded[key] for key in ("seconds", "reused", "version")},
     }
     filtered_every = _latencies(filtered)
+    category_every = _latencies(by_category)
     return [
         Result.absolute(
             NAME,
@@ -136,10 +142,30 @@ def run(ctx: Context) -> list[Result]:
             higher_is_better=False,
             details={
                 "filter": "from/to: the last 30 days of the seed (about 8% of the reports), one request per box",
-                "answered_from": "the reports (GROUP BY over reports_report), not the cell counts",
+                "answered_from": "reports_cellday for whole UTC days, reports_report for ragged ends",
                 "median_ms": _round(statistics.median(filtered_every)),
+                "target_median_ms": TARGET_MEDIAN_MS,
                 "p95_ms": _round(_percentile(filtered_every, 95)),
                 "per_zoom_median_ms": {z: v["filtered_median_ms"] for z, v in per_zoom.items()},
+                "per_zoom_p95_ms": {z: v["filtered_p95_ms"] for z, v in per_zoom.items()},
+                "max_bytes": max(m["bytes"] for m in filtered),
+            },
+        ),
+        Result.absolute(
+            f"{NAME}_category",
+            _percentile(category_every, 95),
+            unit="ms p95",
+            target=TARGET_P95_MS,
+            higher_is_better=False,
+            details={
+                "filter": "category=Water, which holds Broken water point (about 22% of the reports)",
+                "answered_from": "reports_celltag: each report once under every category it carries and their ancestors",
+                "median_ms": _round(statistics.median(category_every)),
+                "target_median_ms": TARGET_MEDIAN_MS,
+                "p95_ms": _round(_percentile(category_every, 95)),
+                "per_zoom_median_ms": _per_zoom(by_category, statistics.median),
+                "per_zoom_p95_ms": _per_zoom(by_category, lambda ms: _percentile(ms, 95)),
+                "max_bytes": max(m["bytes"] for m in by_category),
             },
         ),
         Result.absolute(
@@ -176,6 +202,13 @@ def _measure(ctx, port, base, boxes, extra, label, rounds) -> list[dict]:
             ctx.progress(f"{NAME} {label}: {done}/{len(boxes) * rounds} requests")
     connection.close()
     return results
+
+
+def _per_zoom(measurements, figure) -> dict[str, float]:
+    return {
+        str(zoom): _round(figure(_latencies([m for m in measurements if m["zoom"] == zoom])))
+        for zoom in ZOOMS
+    }
 
 
 def _get(connection, url) -> tuple[int, bytes]:
@@ -400,6 +433,7 @@ def _summary(report_map) -> dict:
     from samen.reports.models import Report
 
     reports = Report.objects.filter(report_map=report_map)
+    parent = report_map.categories.filter(children__isnull=False).order_by("position").first()
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM reports_cellcount WHERE report_map_id = %s", [report_map.pk])
         cell_rows = cursor.fetchone()[0]
@@ -410,6 +444,7 @@ def _summary(report_map) -> dict:
         "published": reports.filter(status=Report.Status.PUBLISHED).count(),
         "cell_count_rows": cell_rows,
         "latest": latest.isoformat() if latest else "",
+        "parent_category": parent.pk if parent else None,
     }
 
 

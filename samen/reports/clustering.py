@@ -6,12 +6,18 @@ reports: how many, the mean of their coordinates (so a cluster of one sits on it
 most common primary category. A cell on the edge of the box counts all its members, also the ones
 just outside it, so panning a little never changes a cluster's number.
 
-Where the numbers come from:
-- Without date or category filters, from `reports_cellcount` (migration 0002): database triggers
-  keep, per cell at resolutions 2 to 9, a count and coordinate sums for each (status, source,
-  primary category). The viewer's statuses come from access.can_review().
-- With a date range or a category (which follows the many-to-many categories and their children),
-  from the reports themselves, through access.reports_for_viewer(), with the same GROUP BY.
+Where the numbers come from: summaries that database triggers keep (migrations 0002 and 0005),
+each holding, per H3 cell at resolutions 2 to 9, a count and coordinate sums for each (status,
+source, primary category). The viewer's statuses come from access.can_review().
+- No date range and no category: `reports_cellcount`.
+- A date range: `reports_cellday`, the same per UTC day. The whole UTC days inside the range come
+  from it; the ragged ends (a range starting at local midnight in Nairobi starts at 21:00 UTC) are
+  grouped from the reports, less than a day on each side.
+- A category (which follows the many-to-many categories and their children): `reports_celltag`,
+  the same per category tag, where a report is counted once under each category it carries and
+  each of their ancestors.
+- A date range and a category together, or a set of categories that is not one category's
+  subtree: the reports themselves, through access.reports_for_viewer(), with the same GROUP BY.
 Either way the database groups by (cell, category) and a window function picks each cell's top
 category; Python never sees a single report, only one row per cell.
 
@@ -30,13 +36,25 @@ import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import h3
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
@@ -207,26 +225,85 @@ def resolution_for(zoom: int, bbox: BBox) -> int:
 _COUNTED = "h3_r2 IS NOT NULL AND latitude IS NOT NULL AND longitude IS NOT NULL AND merged_into_id IS NULL"
 
 
+SECONDS_PER_DAY = 86_400
+# The UTC day of a report's event_at, as whole days since 1970-01-01: the key of reports_cellday,
+# computed as migration 0005's triggers compute it.
+_DAY_SQL = {
+    "sqlite": "CAST(julianday(substr(event_at, 1, 10)) - 2440587.5 AS integer)",
+    "postgresql": "((event_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')",
+}
+_SUMS = "COUNT(*), SUM(CAST(latitude AS double precision)), SUM(CAST(longitude AS double precision))"
+
+
 def rebuild_cell_counts(report_map: ReportMap) -> None:
-    """Count one map's reports afresh, one GROUP BY per stored resolution.
+    """Count one map's reports afresh into every summary, one GROUP BY per stored resolution.
 
     The triggers keep the counts right on every write; this is for bulk loads (counting_paused)
     and for repairs, such as after restoring the reports table alone. Each resolution is grouped
     from its own column: H3 cells do not nest exactly, so a point's r6 cell is not always the
     parent of its r7 cell, and the counts must follow the columns the reports store.
     """
+    day = _DAY_SQL[connection.vendor]
+    key = "report_map_id, {cell}, status, source, COALESCE(primary_category_id, 0)"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM reports_cellcount WHERE report_map_id = %s", [report_map.pk])
+        for table in ("reports_cellcount", "reports_cellday", "reports_celltag"):
+            cursor.execute(f"DELETE FROM {table} WHERE report_map_id = %s", [report_map.pk])  # noqa: S608
+        _rebuild_category_tree(cursor, report_map)
         for resolution in STORED_RESOLUTIONS:
+            cell = f"h3_r{resolution}"
             # Only integers and fixed column names go into the text; values are parameters.
             cursor.execute(
                 f"""INSERT INTO reports_cellcount (report_map_id, cell, status, source, category_id, n, sum_lat, sum_lng)
-                SELECT report_map_id, h3_r{resolution}, status, source, COALESCE(primary_category_id, 0), COUNT(*),
-                       SUM(CAST(latitude AS double precision)), SUM(CAST(longitude AS double precision))
+                SELECT {key.format(cell=cell)}, {_SUMS}
                 FROM reports_report WHERE report_map_id = %s AND {_COUNTED}
-                GROUP BY report_map_id, h3_r{resolution}, status, source, COALESCE(primary_category_id, 0)""",  # noqa: S608
+                GROUP BY report_map_id, {cell}, status, source, COALESCE(primary_category_id, 0)""",  # noqa: S608
                 [report_map.pk],
             )
+            cursor.execute(
+                f"""INSERT INTO reports_cellday (report_map_id, cell, day, status, source, category_id, n, sum_lat, sum_lng)
+                SELECT report_map_id, {cell}, {day}, status, source, COALESCE(primary_category_id, 0), {_SUMS}
+                FROM reports_report WHERE report_map_id = %s AND {_COUNTED}
+                GROUP BY 1, 2, 3, 4, 5, 6""",  # noqa: S608
+                [report_map.pk],
+            )
+            # A report is counted once under each tag: the categories it carries (many-to-many
+            # and primary) and their ancestors, made distinct per report before grouping.
+            cursor.execute(
+                f"""INSERT INTO reports_celltag (report_map_id, tag_id, cell, status, source, category_id, n, sum_lat, sum_lng)
+                SELECT r.report_map_id, tagged.tag_id, r.{cell}, r.status, r.source,
+                       COALESCE(r.primary_category_id, 0), COUNT(*),
+                       SUM(CAST(r.latitude AS double precision)), SUM(CAST(r.longitude AS double precision))
+                FROM (
+                    SELECT DISTINCT carried.report_id, tree.ancestor_id AS tag_id FROM (
+                        SELECT id AS report_id, primary_category_id AS category_id FROM reports_report
+                        WHERE report_map_id = %s AND primary_category_id IS NOT NULL
+                        UNION ALL
+                        SELECT c.report_id, c.category_id FROM reports_report_categories c
+                        JOIN reports_report m ON m.id = c.report_id WHERE m.report_map_id = %s
+                    ) AS carried JOIN reports_categorytree tree ON tree.descendant_id = carried.category_id
+                ) AS tagged JOIN reports_report r ON r.id = tagged.report_id
+                WHERE r.h3_r2 IS NOT NULL AND r.latitude IS NOT NULL AND r.longitude IS NOT NULL
+                      AND r.merged_into_id IS NULL
+                GROUP BY 1, 2, 3, 4, 5, 6""",  # noqa: S608
+                [report_map.pk, report_map.pk],
+            )
+
+
+def _rebuild_category_tree(cursor, report_map: ReportMap) -> None:
+    """The map's rows of the category closure table (each category with all its ancestors), afresh."""
+    cursor.execute(
+        "DELETE FROM reports_categorytree WHERE descendant_id IN "
+        "(SELECT id FROM reports_category WHERE report_map_id = %s)",
+        [report_map.pk],
+    )
+    cursor.execute(
+        """WITH RECURSIVE tree(descendant_id, ancestor_id) AS (
+            SELECT id, id FROM reports_category WHERE report_map_id = %s
+            UNION SELECT tree.descendant_id, c.parent_id FROM tree JOIN reports_category c ON c.id = tree.ancestor_id
+            WHERE c.parent_id IS NOT NULL
+        ) INSERT INTO reports_categorytree (descendant_id, ancestor_id) SELECT descendant_id, ancestor_id FROM tree""",
+        [report_map.pk],
+    )
 
 
 @contextmanager
@@ -260,19 +337,49 @@ class MapFilters:
     statuses: tuple[str, ...] = ()  # reviewers only; empty: every status they may see
 
     @property
-    def needs_reports(self) -> bool:
-        """Whether the cell counts cannot answer (they know status, source and primary category only)."""
-        return bool(self.category_ids or self.since or self.until)
+    def dated(self) -> bool:
+        return bool(self.since or self.until)
 
-    def apply(self, reports: QuerySet[Report], role: Role) -> QuerySet[Report]:
+    def category_root(self, categories: list[Category]) -> int | None:
+        """The category whose subtree `category_ids` is, if it is one: the tag the tag counts know it by."""
+        for category_id in self.category_ids:
+            if with_descendants(category_id, categories) == self.category_ids:
+                return category_id
+        return None
+
+    def whole_days(self) -> tuple[int | None, int | None]:
+        """The UTC days (since 1970-01-01) wholly inside [since, until), as a half-open range.
+
+        None for an open end. Empty (first >= last) when the range holds no whole day.
+        """
+        first = math.ceil(self.since.timestamp() / SECONDS_PER_DAY) if self.since else None
+        last = math.floor(self.until.timestamp() / SECONDS_PER_DAY) if self.until else None
+        return first, last
+
+    def apply(self, reports: QuerySet[Report], role: Role, *, date_index: bool = True) -> QuerySet[Report]:
+        """The reports that pass the filters.
+
+        `date_index=False` keeps SQLite from reading the reports through the event_at index: it has
+        no statistics, and with a date bound it takes that index even for a street-sized box, where
+        the place index (migration 0005's holds event_at too) reads a few hundred rows instead of
+        a month of them. A unary plus is SQLite's documented way to keep a term off an index.
+        """
         if self.statuses and can_review(role):
             reports = reports.filter(status__in=self.statuses)
         if self.source:
             reports = reports.filter(source=self.source)
+        when = "event_at"
+        if (self.since or self.until) and not date_index and connection.vendor == "sqlite":
+            reports = reports.alias(
+                event_at_unindexed=Func(
+                    F("event_at"), template="+%(expressions)s", output_field=DateTimeField()
+                )
+            )
+            when = "event_at_unindexed"
         if self.since:
-            reports = reports.filter(event_at__gte=self.since)
+            reports = reports.filter(**{f"{when}__gte": self.since})
         if self.until:
-            reports = reports.filter(event_at__lt=self.until)
+            reports = reports.filter(**{f"{when}__lt": self.until})
         if self.category_ids:
             tagged = Report.categories.through.objects.filter(
                 report_id=OuterRef("pk"), category_id__in=self.category_ids
@@ -386,7 +493,7 @@ def map_view(
             view = MapView("points", zoom, bbox, points=points, colours=colours)
             if len(view.encode()) <= MAX_BYTES:
                 return view
-    view = _clusters(report_map, role, bbox, zoom, resolution, filters, colours)
+    view = _clusters(report_map, role, bbox, zoom, resolution, filters, colours, categories)
     if zoom < POINTS_ZOOM and 0 < view.total <= FEW_REPORTS:
         points = _points(report_map, role, bbox, filters)
         if points is not None:
@@ -396,9 +503,9 @@ def map_view(
     return view
 
 
-def _clusters(report_map, role, bbox, zoom, resolution, filters, colours) -> MapView:
+def _clusters(report_map, role, bbox, zoom, resolution, filters, colours, categories) -> MapView:
     while True:
-        clusters = cluster_rows(report_map, role, bbox, resolution, filters)
+        clusters = cluster_rows(report_map, role, bbox, resolution, filters, categories=categories)
         if len(clusters) <= CLUSTER_LIMIT or resolution == 0:
             clusters = sorted(clusters, key=lambda c: -c.count)[:CLUSTER_LIMIT]
             return MapView("clusters", zoom, bbox, resolution=resolution, clusters=clusters, colours=colours)
@@ -413,19 +520,33 @@ def cluster_rows(
     filters: MapFilters,
     *,
     from_reports: bool = False,
+    categories: list[Category] | None = None,
 ) -> list[Cluster]:
     """One Cluster per populated cell at `resolution` overlapping the box: one query, grouped in SQL.
 
-    `from_reports` counts the reports themselves even where the cell counts could answer: the two
-    must always agree, which is how the tests check the triggers.
+    `from_reports` counts the reports themselves even where the summaries could answer: the two
+    must always agree, which is how the tests check the triggers. `categories` (the map's) tell
+    whether a category filter is one category's subtree; without them they are fetched when needed.
     """
     cells = covering_cells(bbox, resolution)
     if not cells:
         return []
-    if from_reports or filters.needs_reports:
-        sql, params = _per_category_from_reports(report_map, role, bbox, resolution, cells, filters)
+    if categories is None and filters.category_ids and not from_reports:
+        categories = list(report_map.categories.all())
+    parts = _per_category_parts(
+        report_map, role, bbox, resolution, cells, filters, categories or [], from_reports
+    )
+    if len(parts) == 1:
+        sql, params = parts[0]
     else:
-        sql, params = _per_category_from_counts(report_map, role, resolution, cells, filters)
+        # Whole days from the day counts, ragged ends from the reports: one row per (cell, category) again.
+        sql = " UNION ALL ".join(
+            f"SELECT cell, category, n, sum_lat, sum_lng FROM ({part}) AS part{number}"  # noqa: S608
+            for number, (part, _params) in enumerate(parts)
+        )
+        sql = f"""SELECT cell, category, SUM(n) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lng) AS sum_lng
+            FROM ({sql}) AS parts GROUP BY cell, category"""  # noqa: S608
+        params = [value for _part, part_params in parts for value in part_params]
     # Each cell's rows (one per category) become one: the totals over the cell, and the category
     # with the most reports (ties go to a real category, then the lowest id, so answers are stable).
     # `sql` is built here or by the ORM, with its values in `params`.
@@ -466,16 +587,70 @@ def _in_list(column: str, values) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
-def _per_category_from_counts(report_map, role, resolution, cells, filters) -> tuple[str, list]:
-    """(cell, category, n, sum_lat, sum_lng) rows from the cell counts the triggers keep."""
+def _per_category_parts(report_map, role, bbox, resolution, cells, filters, categories, from_reports):
+    """The (sql, params) whose rows, summed, are (cell, category, n, sum_lat, sum_lng): see the module's docstring."""
+
+    def reports(narrowed: MapFilters) -> tuple[str, list]:
+        return _per_category_from_reports(report_map, role, bbox, resolution, cells, narrowed)
+
+    def summary(table: str, where: list[str] | None = None, params: list | None = None) -> tuple[str, list]:
+        return _per_category_from_summary(
+            table, report_map, role, resolution, cells, filters, where or [], params or []
+        )
+
+    if from_reports:
+        return [reports(filters)]
+    if filters.category_ids:
+        root = filters.category_root(categories)
+        if root is None or filters.dated:
+            return [reports(filters)]
+        return [summary("reports_celltag", ["tag_id = %s"], [root])]
+    if not filters.dated:
+        return [summary("reports_cellcount")]
+    first, last = filters.whole_days()
+    if first is not None and last is not None and first >= last:
+        return [reports(filters)]  # not one whole UTC day: under two days of reports
+    where, params = [], []
+    if first is not None:
+        where.append("day >= %s")
+        params.append(first)
+    if last is not None:
+        where.append("day < %s")
+        params.append(last)
+    parts = [summary("reports_cellday", where, params)]
+    if first is not None and filters.since and filters.since < _day_start(first):
+        parts.append(reports(replace(filters, until=_day_start(first))))
+    if last is not None and filters.until and _day_start(last) < filters.until:
+        parts.append(reports(replace(filters, since=_day_start(last))))
+    return parts
+
+
+def _day_start(day: int) -> datetime:
+    return datetime.fromtimestamp(day * SECONDS_PER_DAY, tz=UTC)
+
+
+def _per_category_from_summary(
+    table, report_map, role, resolution, cells, filters, where, params
+) -> tuple[str, list]:
+    """(cell, category, n, sum_lat, sum_lng) rows from one of the summaries the triggers keep."""
     statuses = visible_statuses(role, filters)
-    where = ["report_map_id = %s"]
-    params: list = [report_map.pk]
+    where = ["report_map_id = %s", *where]
+    params = [report_map.pk, *params]
     if resolution >= STORED_RESOLUTIONS.start:
         cell = "cell"
         condition, values = _in_list("cell", cells)
+    elif table == "reports_cellday":
+        # r0 and r1 are not stored: group r2 cells by their parent, computed from the bits. The day
+        # counts are keyed (cell, day): naming the r2 children lets each be one range of days.
+        keep, bits = parent_masks(resolution)
+        cell = f"((cell & {keep}) | {bits})"
+        children = {
+            h3.str_to_int(child)
+            for parent in cells
+            for child in h3.cell_to_children(h3.int_to_str(parent), STORED_RESOLUTIONS.start)
+        }
+        condition, values = _in_list("cell", children)
     else:
-        # r0 and r1 are not stored: group r2 cells by their parent, computed from the bits.
         keep, bits = parent_masks(resolution)
         cell = f"((cell & {keep}) | {bits})"
         low, high = resolution_range(STORED_RESOLUTIONS.start)
@@ -491,7 +666,7 @@ def _per_category_from_counts(report_map, role, resolution, cells, filters) -> t
         params.append(filters.source)
     sql = f"""
         SELECT {cell} AS cell, category_id AS category, SUM(n) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lng) AS sum_lng
-        FROM reports_cellcount
+        FROM {table}
         WHERE {" AND ".join(where)}
         GROUP BY 1, 2
     """  # noqa: S608
@@ -529,10 +704,32 @@ def _per_category_from_reports(report_map, role, bbox, resolution, cells, filter
 # --- Points -----------------------------------------------------------------------------------------
 
 
+# A dated query for a box with at most this many reports (of any date) reads them by place.
+BOX_SCAN_LIMIT = 100_000
+
+
+def in_box(report_map: ReportMap, role: Role, bbox: BBox, filters: MapFilters) -> QuerySet[Report]:
+    """The reports in the box that pass the filters, read through the better index.
+
+    With a date range there are two ways in: the place index (every report in the box) or the
+    event_at index (every report in the range, anywhere on the map). The box's reports of any date
+    are counted from the cell counts, cheaply; few enough, and the place index is used.
+    """
+    date_index = True
+    if filters.dated:
+        undated = replace(filters, since=None, until=None, category_ids=frozenset())
+        resolution = resolution_for(MAX_ZOOM, bbox)
+        date_index = (
+            sum(c.count for c in cluster_rows(report_map, role, bbox, resolution, undated)) > BOX_SCAN_LIMIT
+        )
+    return bbox.filter(filters.apply(reports_for_viewer(role, report_map), role, date_index=date_index))
+
+
 def _points(report_map, role, bbox, filters) -> list[dict[str, Any]] | None:
     """The reports in the box, newest first, or None when there are more than POINT_LIMIT."""
-    reports = bbox.filter(filters.apply(reports_for_viewer(role, report_map), role))
-    rows = list(
+    reports = in_box(report_map, role, bbox, filters)
+    # The box filter leaves out unlocated reports, so the coordinates are never None here.
+    rows: list[tuple[Any, ...]] = list(
         reports.order_by("-event_at", "-id").values_list(
             "pk", "title", "latitude", "longitude", "primary_category_id"
         )[: POINT_LIMIT + 1]
@@ -572,7 +769,7 @@ def geojson(
     """
     filters = filters or MapFilters()
     limit = limit or GEOJSON_LIMIT
-    reports = bbox.filter(filters.apply(reports_for_viewer(role, report_map), role))
+    reports = in_box(report_map, role, bbox, filters)
     rows = list(
         reports.order_by("-event_at", "-id").values_list(
             "pk", "title", "latitude", "longitude", "event_at", "place_name", "source", "primary_category_id"

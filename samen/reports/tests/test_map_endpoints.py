@@ -1,6 +1,7 @@
 """clusters.json and reports.geojson: answers, bad parameters, privacy and caching."""
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -177,3 +178,42 @@ def test_geojson_refuses_a_bad_box(client, report_map):
     response = client.get(f"{reverse('reports:geojson', args=[report_map.slug])}?bbox=0,0,0,0")
     assert response.status_code == 400
     assert "bbox" in response.json()["errors"]
+
+
+def test_a_date_range_counts_whole_days_in_the_sites_time_zone(
+    client, report_map, make_report, settings, monkeypatch
+):
+    settings.TIME_ZONE = "Africa/Nairobi"  # UTC+3: a local day starts at 21:00 UTC the day before
+    monkeypatch.setattr(clustering, "FEW_REPORTS", 0)
+    moments = {
+        "last minute of 1 March": datetime(2024, 3, 1, 20, 59, tzinfo=UTC),
+        "first minute of 2 March": datetime(2024, 3, 1, 21, 0, tzinfo=UTC),
+        "noon on 2 March": datetime(2024, 3, 2, 9, 0, tzinfo=UTC),
+        "last minute of 3 March": datetime(2024, 3, 3, 20, 59, tzinfo=UTC),
+        "first minute of 4 March": datetime(2024, 3, 3, 21, 0, tzinfo=UTC),
+    }
+    for title, moment in moments.items():
+        make_report(title=title, status=Report.Status.PUBLISHED, event_at=moment)
+
+    data = client.get(clusters_url(report_map, **{"from": "2024-03-02", "to": "2024-03-03"})).json()
+
+    assert data["kind"] == "clusters"
+    assert data["total"] == 3
+
+
+def test_a_category_takes_in_reports_tagged_with_its_children(
+    client, report_map, make_report, categories, monkeypatch
+):
+    monkeypatch.setattr(clustering, "FEW_REPORTS", 0)
+    tagged = make_report(status=Report.Status.PUBLISHED, primary_category=categories["unsafe"])
+    tagged.categories.set([categories["unsafe"], categories["broken"]])
+    make_report(status=Report.Status.PUBLISHED, primary_category=categories["broken"])
+    make_report(status=Report.Status.PUBLISHED, primary_category=categories["unsafe"])
+
+    emergency = client.get(clusters_url(report_map, category=categories["urgent"].pk)).json()
+    unsafe = client.get(clusters_url(report_map, category=categories["unsafe"].pk)).json()
+
+    assert emergency["total"] == 2
+    assert unsafe["total"] == 2
+    # The cluster is named after the most common primary category among the reports it counts.
+    assert {cluster["category"] for cluster in unsafe["clusters"]} == {categories["unsafe"].pk}

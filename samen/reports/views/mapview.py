@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 from samen.core.access import Role, is_signed_in
 
 from .. import clustering
-from ..access import can_review, get_map_for_viewer, reports_for_viewer
+from ..access import can_review, get_map_for_viewer, is_coordinator, reports_for_viewer
 from ..clustering import BadParameter, BBox, MapFilters
 from ..forms import category_tree
 from ..models import Category, Report, ReportMap
@@ -162,6 +162,7 @@ def map_page(request, slug):
         "categories": category_tree(categories),
         "filters_query": query.urlencode(),
         "tiles": getattr(settings, "SAMEN_MAP_TILES", OSM_TILES),
+        "is_coordinator": is_coordinator(request.user, report_map),
         "filtering": any(request.GET.get(name) for name in ("category", "source", "from", "to", "status")),
     }
     return render(request, "reports/map.html", context)
