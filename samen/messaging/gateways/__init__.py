@@ -69,7 +69,9 @@ class Gateway:
         return self.channel.config if self.channel else {}
 
     def send(self, outbound: OutboundMessage) -> str:
-        raise NotImplementedError(f"{type(self).__name__} cannot send messages")
+        # Inbound-only gateways (the e-mail webhook, for instance) keep this: a message routed to
+        # one fails for good with a clear reason instead of being retried.
+        raise TransportError(f"the {type(self).__name__} gateway only receives messages", permanent=True)
 
     # Reading a stored inbound message back. Only the gateway knows its raw format, so feature apps
     # ask it rather than parse `InboundMessage.raw` themselves.

@@ -65,3 +65,15 @@ def test_transport_error_is_transient_unless_told_otherwise():
     error = TransportError("no such number", permanent=True)
     assert error.permanent is True
     assert str(error) == "no such number"
+
+
+def test_a_gateway_that_only_receives_refuses_to_send_for_good():
+    from samen.messaging.gateways import Gateway, TransportError
+    from samen.messaging.models import OutboundMessage
+
+    class ReceiveOnly(Gateway):
+        pass
+
+    with pytest.raises(TransportError, match="only receives") as raised:
+        ReceiveOnly().send(OutboundMessage(gateway="x", to="+1", body="hi", idempotency_key="k"))
+    assert raised.value.permanent
