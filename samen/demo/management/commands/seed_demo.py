@@ -300,6 +300,130 @@ class Command(BaseCommand):
                 **amounts,
             )
             created += int(new)
+        created += self.seed_reports(members, initiatives)
+        return created
+
+    def seed_reports(self, members, initiatives) -> int:
+        """A crisis map with categories and reports, some published and some waiting for review."""
+        from samen.reports.actions import create_report, publish_report
+        from samen.reports.models import Category, ReportMap
+
+        coordinator = members["jean@samen.example"]
+        report_map, new_map = ReportMap.objects.get_or_create(
+            slug="haiti-reports",
+            defaults={
+                "initiative": initiatives["haiti-missing-persons"],
+                "title": "Haiti: reports from the ground",
+                "description": "Missing persons, injuries and urgent needs, reported by SMS, e-mail and web.",
+                "default_latitude": Decimal("18.5400"),
+                "default_longitude": Decimal("-72.3300"),
+                "default_zoom": 12,
+                "channels": ["web", "sms", "email", "api", "import"],
+                "sms_keyword": "HAITI",
+                "auto_reply": "Mesi. Your report number is {number}.",
+            },
+        )
+        if new_map:
+            report_map.reviewers.add(members["pieter@samen.example"])
+        emergency, _ = Category.objects.get_or_create(
+            report_map=report_map,
+            parent=None,
+            title="Emergency",
+            defaults={
+                "translations": {"fr": "Urgences", "ht": "Ijans", "nl": "Noodgeval"},
+                "colour": "#a4161a",
+            },
+        )
+        medical, _ = Category.objects.get_or_create(
+            report_map=report_map,
+            parent=emergency,
+            title="Medical help",
+            defaults={"translations": {"fr": "Soins médicaux", "nl": "Medische hulp"}, "colour": "#c2410c"},
+        )
+        missing, _ = Category.objects.get_or_create(
+            report_map=report_map,
+            parent=None,
+            title="Missing persons",
+            defaults={
+                "translations": {"fr": "Personnes disparues", "nl": "Vermiste personen"},
+                "colour": "#1a4fd6",
+            },
+        )
+        reports = [
+            (
+                "Family trapped under a house",
+                "Rue Capois, three people. Call +509 3412 3456.",
+                "18.5392",
+                "-72.3364",
+                [emergency],
+                True,
+            ),
+            (
+                "Clinic needs insulin",
+                "The clinic near the cathedral has no insulin left.",
+                "18.5453",
+                "-72.3389",
+                [medical],
+                True,
+            ),
+            (
+                "Looking for Marie Joseph",
+                "Last seen at the market in Pétion-Ville.",
+                "18.5125",
+                "-72.2853",
+                [missing],
+                True,
+            ),
+            (
+                "Water point damaged",
+                "The water point in Delmas 33 is broken.",
+                "18.5553",
+                "-72.3025",
+                [emergency],
+                True,
+            ),
+            (
+                "Injured children at the school",
+                "About ten children need first aid.",
+                "18.5301",
+                "-72.3410",
+                [medical, emergency],
+                True,
+            ),
+            (
+                "Looking for Jean Pierre",
+                "He was working in Carrefour on Tuesday.",
+                "18.5411",
+                "-72.3995",
+                [missing],
+                True,
+            ),
+            ("Road blocked near the airport", "Trucks cannot pass.", None, None, [], False),
+            (
+                "Shelter needs tents",
+                "Two hundred people sleep outside at the stadium.",
+                "18.5433",
+                "-72.3440",
+                [emergency],
+                False,
+            ),
+        ]
+        created = int(new_map)
+        for n, (title, text, lat, lng, cats, publish) in enumerate(reports):
+            report, new = create_report(
+                report_map,
+                source="web",
+                external_id=f"demo-{n}",
+                title=title,
+                description=text,
+                categories=cats,
+                latitude=Decimal(lat) if lat else None,
+                longitude=Decimal(lng) if lng else None,
+                place_name="Port-au-Prince",
+            )
+            if new and publish:
+                publish_report(report, coordinator)
+            created += int(new)
         return created
 
     def verify_email(self, member):
