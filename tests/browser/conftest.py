@@ -11,13 +11,9 @@
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import sync_playwright
-
-from conftest import make_member
-from samen.reports.models import Category, Report, ReportMap
 
 from .harness import Browsing
 from .tiles import BLANK_TILE
@@ -91,9 +87,9 @@ def nojs_page(browsing):
 
 
 # --- Crowd reports ---------------------------------------------------------------------------------
-# The same map, categories and reviewer as samen/reports/tests/conftest.py, made again here because
-# pytest shares fixtures down a directory tree only. Like every fixture in this directory they are
-# written through the transactional database, so the live server's thread sees them.
+# The reports fixtures (report_map, categories, reviewer, make_report) come from the root conftest;
+# here the map only gains blank tiles. The live server's thread sees them because browser tests
+# use the transactional database.
 
 
 @pytest.fixture
@@ -110,56 +106,6 @@ def blank_map_tiles(settings):
 
 
 @pytest.fixture
-def reviewer(db):
-    return make_member("rita@example.org", "Rita Reviewer")
-
-
-@pytest.fixture
-def report_map(initiative, reviewer, blank_map_tiles):
-    item = ReportMap.objects.create(
-        initiative=initiative,
-        slug="kibera-water-reports",
-        title="Water problems in Kibera",
-        description="Tell us where water points are broken or unsafe.",
-        default_latitude=Decimal("-1.3133"),
-        default_longitude=Decimal("36.7880"),
-        default_zoom=13,
-        channels=["web", "sms", "email", "api", "import"],
-        sms_keyword="MAJI",
-        sms_number="+254700000001",
-        email_address="reports@samen.example",
-        auto_reply="Thank you. Your report number is {number}.",
-    )
-    item.reviewers.add(reviewer)
-    return item
-
-
-@pytest.fixture
-def categories(report_map):
-    urgent = Category.objects.create(
-        report_map=report_map,
-        title="Emergency",
-        translations={"fr": "Urgences", "nl": "Noodgeval"},
-        colour="#a4161a",
-    )
-    broken = Category.objects.create(
-        report_map=report_map,
-        parent=urgent,
-        title="Broken water point",
-        translations={"fr": "Point d'eau cassé"},
-    )
-    unsafe = Category.objects.create(report_map=report_map, title="Unsafe water", colour="#1a4fd6")
-    return {"urgent": urgent, "broken": broken, "unsafe": unsafe}
-
-
-@pytest.fixture
-def make_report(report_map):
-    def make(**fields):
-        fields.setdefault("title", "Water point broken")
-        fields.setdefault("description", "The tap at the school is broken. Call me on +254 712 345 678.")
-        fields.setdefault("latitude", Decimal("-1.3130"))
-        fields.setdefault("longitude", Decimal("36.7870"))
-        fields.setdefault("reporter_contact", "+254712345678")
-        return Report.objects.create(report_map=report_map, **fields)
-
-    return make
+def report_map(report_map, blank_map_tiles):
+    """The shared map from the root conftest, with blank tiles so no page reaches OpenStreetMap."""
+    return report_map

@@ -1,12 +1,10 @@
 """Sending in a report through the API: a token, a map that takes API reports, and no duplicates."""
 
 # Fixtures are imported from other test modules and used as parameters.
-# ruff: noqa: F401, F811
 
 import pytest
 
 from samen.reports.models import Report, ReportChange, ReportMap
-from samen.reports.tests.conftest import categories, map_people, report_map, reviewer
 
 from .conftest import ApiClient, assert_json_error
 

@@ -1,7 +1,6 @@
 """Reports as GeoJSON for an area, and the server's clusters for a view of the map."""
 
 # Fixtures are imported from other test modules and used as parameters.
-# ruff: noqa: F401, F811
 
 import json
 from decimal import Decimal
@@ -11,7 +10,6 @@ from django.utils import timezone
 
 from samen.reports import clustering
 from samen.reports.models import Report, ReportMap
-from samen.reports.tests.conftest import categories, make_report, map_people, report_map, reviewer
 
 from .conftest import ApiClient, assert_json_error
 

@@ -1,7 +1,6 @@
 """Reading a map's reports through the API: published ones for everyone, everything for reviewers."""
 
 # Fixtures are imported from other test modules and used as parameters.
-# ruff: noqa: F401, F811
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from samen.reports.models import Report, ReportMap
-from samen.reports.tests.conftest import categories, make_report, map_people, report_map, reviewer
 
 from .conftest import ApiClient, assert_json_error
 
