@@ -59,7 +59,11 @@ INSTALLED_APPS = [
     "samen.initiatives",
     "samen.impact",
     "samen.messaging",
+    "samen.outreach",
     "samen.reports",
+    "samen.plans",
+    "samen.volunteering",
+    "samen.giving",
     "samen.api",
     "samen.demo",
 ]

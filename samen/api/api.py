@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 
 from .docs import SamenDocs, explorer
 from .errors import NOT_FOUND, install_error_handlers
-from .routers import initiatives, me, reports, updates
+from .routers import giving, initiatives, me, outreach, plans, reports, updates, volunteering
 
 
 def _json_method_not_allowed(view):
@@ -82,3 +82,7 @@ api.add_router("", initiatives.router)
 api.add_router("", updates.router)
 api.add_router("", me.router)
 api.add_router("", reports.router)
+api.add_router("", plans.router)
+api.add_router("", volunteering.router)
+api.add_router("", giving.router)
+api.add_router("", outreach.router)

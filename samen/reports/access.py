@@ -73,7 +73,9 @@ def get_report_for_viewer(user, slug: str, pk: int) -> tuple[Report, Role]:
 
 def get_report_for_reviewer(user, slug: str, pk: int) -> tuple[Report, Role]:
     report_map, role = get_map_for_reviewer(user, slug)
-    report = get_object_or_404(Report.objects.filter(report_map=report_map).select_related("report_map"), pk=pk)
+    report = get_object_or_404(
+        Report.objects.filter(report_map=report_map).select_related("report_map"), pk=pk
+    )
     return report, role
 
 

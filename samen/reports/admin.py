@@ -58,7 +58,14 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ["status", "verified", "source", "report_map"]
     search_fields = ["title", "description", "place_name", "reporter_contact", "external_id"]
     date_hierarchy = "event_at"
-    raw_id_fields = ["inbound", "near_duplicate_of", "merged_into", "locked_by", "created_by", "primary_category"]
+    raw_id_fields = [
+        "inbound",
+        "near_duplicate_of",
+        "merged_into",
+        "locked_by",
+        "created_by",
+        "primary_category",
+    ]
     readonly_fields = ["public_description", "fingerprint", "created_at", "updated_at", "published_at"]
     inlines = [AttachmentInline, ReportChangeInline]
     exclude = [f"h3_r{r}" for r in (2, 3, 4, 5, 6, 7, 8, 9)]

@@ -39,7 +39,10 @@ class ReportMap(models.Model):
         IMPORT = "import", _("CSV import")
 
     initiative = models.ForeignKey(
-        "initiatives.Initiative", on_delete=models.CASCADE, related_name="report_maps", verbose_name=_("initiative")
+        "initiatives.Initiative",
+        on_delete=models.CASCADE,
+        related_name="report_maps",
+        verbose_name=_("initiative"),
     )
     slug = models.SlugField(_("web address"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=140)
@@ -61,7 +64,10 @@ class ReportMap(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_maps", verbose_name=_("reviewers")
     )
     sms_keyword = models.CharField(
-        _("SMS keyword"), max_length=20, blank=True, help_text=_("Messages starting with this word come here.")
+        _("SMS keyword"),
+        max_length=20,
+        blank=True,
+        help_text=_("Messages starting with this word come here."),
     )
     sms_number = models.CharField(
         _("SMS number"), max_length=20, blank=True, help_text=_("Messages sent to this number come here.")
@@ -100,7 +106,12 @@ class Category(models.Model):
 
     report_map = models.ForeignKey(ReportMap, on_delete=models.CASCADE, related_name="categories")
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     title = models.CharField(_("name"), max_length=120)
     # {"fr": "Urgences", "ht": "Ijans"}: shown when the page's language matches; `title` otherwise.
@@ -113,7 +124,9 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
         ordering = ["position", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["report_map", "parent", "title"], name="category_title_once_per_parent")
+            models.UniqueConstraint(
+                fields=["report_map", "parent", "title"], name="category_title_once_per_parent"
+            )
         ]
 
     def __str__(self):
@@ -160,7 +173,9 @@ class Report(Place):
     location_precision = models.CharField(
         _("precision"), max_length=10, choices=Precision.choices, default=Precision.EXACT
     )
-    categories = models.ManyToManyField(Category, blank=True, related_name="reports", verbose_name=_("categories"))
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="reports", verbose_name=_("categories")
+    )
     # The first category, kept on the row so clusters can name their dominant category in SQL.
     primary_category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -180,7 +195,9 @@ class Report(Place):
     near_duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="near_duplicates"
     )
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -159,7 +159,9 @@ def request_subscription(
         # The confirmation would be suppressed and the person left waiting: say why instead.
         if channel == Subscription.Channel.SMS:
             raise SubscriptionRefused(
-                gettext("This number asked for no more messages (STOP). Text START to us first, then subscribe.")
+                gettext(
+                    "This number asked for no more messages (STOP). Text START to us first, then subscribe."
+                )
             )
         raise SubscriptionRefused(gettext("This address asked for no more messages from Samen."))
     with transaction.atomic():

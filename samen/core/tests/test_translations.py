@@ -18,10 +18,13 @@ from django.conf import settings
 from django.template.base import Lexer, TokenType
 from django.urls import reverse
 
-LC_MESSAGES = Path(settings.BASE_DIR) / "locale" / "nl" / "LC_MESSAGES"
-PO_FILE = LC_MESSAGES / "django.po"
-MO_FILE = LC_MESSAGES / "django.mo"
-TEMPLATES = Path(settings.BASE_DIR) / "templates"
+BASE = Path(settings.BASE_DIR)
+# The project catalogue, plus one per feature app that keeps its own (samen/<app>/locale/): makemessages
+# puts each string in the catalogue nearest to the file it comes from.
+CATALOGUES = [BASE / "locale" / "nl" / "LC_MESSAGES"] + sorted(
+    path.parent for path in BASE.glob("samen/*/locale/nl/LC_MESSAGES/django.po")
+)
+TEMPLATE_DIRS = [BASE / "templates", *sorted(BASE.glob("samen/*/templates"))]
 
 
 # --- A small .po reader (the standard library has none) ------------------------------------------
@@ -101,10 +104,16 @@ def read_po(path: Path) -> list[Entry]:
     return entries
 
 
+@pytest.fixture(scope="module", params=CATALOGUES, ids=lambda path: str(path.relative_to(BASE)))
+def lc_messages(request) -> Path:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def po_entries() -> list[Entry]:
-    assert PO_FILE.exists(), f"{PO_FILE} is missing: run makemessages -l nl"
-    return read_po(PO_FILE)
+def po_entries(lc_messages) -> list[Entry]:
+    po_file = lc_messages / "django.po"
+    assert po_file.exists(), f"{po_file} is missing: run makemessages -l nl"
+    return read_po(po_file)
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +171,11 @@ def test_translations_keep_every_placeholder_and_tag(messages):
     assert not wrong, "Placeholders or HTML tags differ:\n" + "\n".join(wrong)
 
 
-def test_the_compiled_catalogue_matches_the_po_file(messages):
+def test_the_compiled_catalogue_matches_the_po_file(messages, lc_messages):
     """A .mo compiled from an older .po (or never compiled) would silently show English."""
-    assert MO_FILE.exists(), f"{MO_FILE} is missing: run compilemessages"
-    with MO_FILE.open("rb") as handle:
+    mo_file = lc_messages / "django.mo"
+    assert mo_file.exists(), f"{mo_file} is missing: run compilemessages"
+    with mo_file.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     catalog = {key: value for key, value in compiled._catalog.items() if key != ""}  # type: ignore[attr-defined]
 
@@ -289,7 +299,9 @@ def unmarked_text(source: str) -> list[str]:
 
 
 def _our_templates() -> list[Path]:
-    return sorted(path for path in TEMPLATES.rglob("*") if path.suffix in {".html", ".txt"})
+    return sorted(
+        path for folder in TEMPLATE_DIRS for path in folder.rglob("*") if path.suffix in {".html", ".txt"}
+    )
 
 
 def test_the_scanner_finds_unmarked_text():
@@ -300,7 +312,7 @@ def test_the_scanner_finds_unmarked_text():
     assert unmarked_text('<nav aria-label="Main"><img alt="{{ alt }}" src="a.png"></nav>') == ["Main"]
 
 
-@pytest.mark.parametrize("path", _our_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize("path", _our_templates(), ids=lambda p: str(p.relative_to(BASE)))
 def test_templates_have_no_unmarked_text(path):
     words = unmarked_text(path.read_text(encoding="utf-8"))
     assert not words, f"Wrap in {{% translate %}} or {{% blocktranslate %}}: {words}"

@@ -14,13 +14,23 @@ from samen.reports.models import Report
 def test_seeding_twice_adds_nothing_the_second_time(capsys, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
-    first = (Member.objects.count(), Initiative.objects.count(), Update.objects.count(), Report.objects.count())
+    first = (
+        Member.objects.count(),
+        Initiative.objects.count(),
+        Update.objects.count(),
+        Report.objects.count(),
+    )
     assert "new rows" in capsys.readouterr().out
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
     assert "already in place" in capsys.readouterr().out
-    assert (Member.objects.count(), Initiative.objects.count(), Update.objects.count(), Report.objects.count()) == first
+    assert (
+        Member.objects.count(),
+        Initiative.objects.count(),
+        Update.objects.count(),
+        Report.objects.count(),
+    ) == first
     assert Report.objects.published().count() >= 5
     assert Report.objects.exclude(status=Report.Status.PUBLISHED).exists()
 

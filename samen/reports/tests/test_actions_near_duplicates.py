@@ -167,7 +167,9 @@ def test_candidates_are_read_from_an_index_range_on_the_event_time(report_map):
 def test_a_copy_is_found_behind_many_newer_reports(report_map):
     first = arrive(report_map, event_at=timezone.now() - timedelta(hours=2))
     for n in range(actions.NEAR_DUPLICATE_CHARACTER_COMPARISONS + 5):
-        arrive(report_map, title=f"Other {n}", description=f"Cholera case number {n} at the clinic by the road")
+        arrive(
+            report_map, title=f"Other {n}", description=f"Cholera case number {n} at the clinic by the road"
+        )
 
     copy = arrive(report_map, description=" ".join(reversed(TEXT.split())))
 

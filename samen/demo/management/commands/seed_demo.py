@@ -8,9 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from samen.giving import demo as giving_demo
 from samen.impact.ledger import record
 from samen.initiatives.models import Follow, Initiative, TeamMember, Update
+from samen.outreach import demo as outreach_demo
 from samen.people.models import Member
+from samen.plans import demo as plans_demo
+from samen.volunteering import demo as volunteering_demo
 
 PASSWORD = "samen-demo-2026"  # noqa: S105 - the published demo password
 
@@ -301,6 +305,9 @@ class Command(BaseCommand):
             )
             created += int(new)
         created += self.seed_reports(members, initiatives)
+        # Each feature app seeds its own demo rows (samen/<app>/demo.py), in the order of the layers.
+        for seed_feature in (outreach_demo.seed, plans_demo.seed, volunteering_demo.seed, giving_demo.seed):
+            created += seed_feature(members, initiatives)
         return created
 
     def seed_reports(self, members, initiatives) -> int:

@@ -1,0 +1,5 @@
+"""The giving API."""
+
+from ninja import Router
+
+router = Router(tags=["giving"])

@@ -1,0 +1,5 @@
+"""The outreach API."""
+
+from ninja import Router
+
+router = Router(tags=["outreach"])

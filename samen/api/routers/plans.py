@@ -1,0 +1,5 @@
+"""The plans API."""
+
+from ninja import Router
+
+router = Router(tags=["plans"])

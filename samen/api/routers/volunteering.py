@@ -1,0 +1,5 @@
+"""The volunteering API."""
+
+from ninja import Router
+
+router = Router(tags=["volunteering"])

@@ -1,0 +1,1 @@
+"""Fundraising goals, donations, payment providers and campaigns."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GivingConfig(AppConfig):
+    name = "samen.giving"
+    label = "giving"
+    verbose_name = _("Giving")

@@ -1,0 +1,4 @@
+"""Giving pages, under /give/."""
+
+app_name = "giving"
+urlpatterns: list = []

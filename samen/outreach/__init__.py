@@ -1,0 +1,1 @@
+"""Tracked messages, links, touches and conversions."""

@@ -1,0 +1,4 @@
+"""Outreach and measurement pages, under /outreach/."""
+
+app_name = "outreach"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Crowdsourced plans: sections, reactions, suggested edits, questions to the crowd."""

@@ -1,0 +1,4 @@
+"""Plans pages, under /plans/."""
+
+app_name = "plans"
+urlpatterns: list = []

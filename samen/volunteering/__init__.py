@@ -1,0 +1,1 @@
+"""Opportunities, participation, hours, matching and "my 1%"."""

@@ -1,0 +1,4 @@
+"""Volunteering pages, under /volunteer/."""
+
+app_name = "volunteering"
+urlpatterns: list = []
