@@ -2,7 +2,10 @@
 
 Gateways retry (phones resend, webhooks redeliver), so `receive` is idempotent on
 "<gateway>:<the gateway's own message id>". It does as little as it can, because it runs inside
-the provider's webhook: one INSERT of the raw message, then (after commit) one task to route it.
+the provider's webhook: one INSERT of the raw message and one task to route it. When the tasks
+live in the same database (django-tasks-db, the default), both rows go in one transaction: one
+write lock and one commit per message instead of two, and never a message without its task. Any
+other failure there falls back to storing the raw message alone first, so it is never lost.
 Routing (the router, the feature app's handler, its replies) is `samen.messaging.tasks.route`,
 which is safe to run twice.
 """
@@ -10,12 +13,15 @@ which is safe to run twice.
 from __future__ import annotations
 
 import json
+import logging
 from email.utils import parseaddr
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from samen.messaging.models import Channel, InboundMessage
+
+logger = logging.getLogger(__name__)
 
 _LIMITS = {
     name: getattr(InboundMessage._meta.get_field(name), "max_length", None)
@@ -53,6 +59,26 @@ def receive(
         body=body or "",
         raw=_raw_text(raw),
     )
+    from samen.messaging.tasks import route
+
+    if not transaction.get_connection().in_atomic_block and _tasks_in_this_database(route):
+        try:
+            # The message and its task in one transaction (see the module's docstring).
+            with transaction.atomic():
+                message.save(force_insert=True)
+                route.enqueue(message.pk)
+            return message, True
+        except IntegrityError:
+            existing = InboundMessage.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing, False
+            logger.exception("storing inbound message %s with its task failed; storing it alone", key)
+        except DatabaseError:
+            logger.exception("storing inbound message %s with its task failed; storing it alone", key)
+        # Rolled back: store the raw message on its own, as below.
+        message.pk = None
+        message._state.adding = True
+
     try:
         # Insert first and look only when that fails: a new message (the common case) costs one
         # INSERT, and the unique key, not a look-up that could race, decides who stored it.
@@ -63,12 +89,19 @@ def receive(
             raise  # some other constraint failed: that is a bug, not a retry
         return existing, False
 
-    from samen.messaging.tasks import route
-
     pk = message.pk
     # After commit: the worker must find the row, and a rolled-back caller must route nothing.
     transaction.on_commit(lambda: route.enqueue(pk))
     return message, True
+
+
+def _tasks_in_this_database(task) -> bool:
+    """Whether the task's backend keeps its queue in Samen's own database (django-tasks-db)."""
+    try:
+        from django_tasks_db import DatabaseBackend
+    except ImportError:  # pragma: no cover - it is installed with Samen
+        return False
+    return isinstance(task.get_backend(), DatabaseBackend)
 
 
 def _insert(message: InboundMessage) -> None:

@@ -137,13 +137,22 @@ class OutboundMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     provider_id = models.CharField(_("provider's message ID"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # When a polled gateway (SMSSync) last handed the message to its phone: one the phone never
+    # confirms goes back to the queue after a while (gateways.smssync.requeue_unconfirmed).
+    handed_out_at = models.DateTimeField(_("handed to the phone"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            # A phone's queue: what SMSSync hands out with every poll and every inbound text.
+            models.Index(
+                fields=["channel", "gateway", "state", "created_at"], name="messaging_outbound_phone_queue"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.gateway} → {self.to}: {self.subject or self.body[:40]}"

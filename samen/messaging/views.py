@@ -105,6 +105,8 @@ def smssync_endpoint(request, channel_id: int):
     task = request.GET.get("task", "")
     if request.method == "GET":
         if task == "send":
+            # Messages this phone never confirmed (past their timeout) go out again with this poll.
+            smssync.requeue_unconfirmed(channel)
             messages = smssync.hand_out(channel)
             return _smssync_answer(200, task="send", secret=channel.secret, messages=messages)
         return _smssync_answer(200)

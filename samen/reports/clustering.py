@@ -6,7 +6,7 @@ reports: how many, the mean of their coordinates (so a cluster of one sits on it
 most common primary category. A cell on the edge of the box counts all its members, also the ones
 just outside it, so panning a little never changes a cluster's number.
 
-Where the numbers come from: summaries that database triggers keep (migrations 0002 and 0005),
+Where the numbers come from: summaries that database triggers keep (migrations 0002, 0005, 0006),
 each holding, per H3 cell at resolutions 2 to 9, a count and coordinate sums for each (status,
 source, primary category). The viewer's statuses come from access.can_review().
 - No date range and no category: `reports_cellcount`.
@@ -16,8 +16,12 @@ source, primary category). The viewer's statuses come from access.can_review().
 - A category (which follows the many-to-many categories and their children): `reports_celltag`,
   the same per category tag, where a report is counted once under each category it carries and
   each of their ancestors.
-- A date range and a category together, or a set of categories that is not one category's
-  subtree: the reports themselves, through access.reports_for_viewer(), with the same GROUP BY.
+- A date range and a category together: `reports_celltagday` (migration 0006), the tag counts per
+  UTC day, at resolutions 2 to 8 (DATED_TAG_RESOLUTIONS; r0 and r1 from r2), with the ragged ends
+  from the reports as for `reports_cellday`. r9 views (zoom 15) are a few streets, and
+  group the reports in the box.
+- A set of categories that is not one category's subtree: the reports themselves, through
+  access.reports_for_viewer(), with the same GROUP BY.
 Either way the database groups by (cell, category) and a window function picks each cell's top
 category; Python never sees a single report, only one row per cell.
 
@@ -70,6 +74,9 @@ MIN_ZOOM, MAX_ZOOM = 0, 20
 # is about twice its edge: r0 ~2,200 km, r2 ~320 km, r5 ~17 km, r9 ~350 m).
 RESOLUTION_FOR_ZOOM = (0, 0, 0, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 8, 9)
 STORED_RESOLUTIONS = range(2, 10)  # the h3_r2 ... h3_r9 columns and the cell counts
+# The resolutions reports_celltagday (a date range and a category together) holds: migration 0006's
+# TAG_DAY_RESOLUTIONS. r9 views are a few streets, and are grouped from the reports.
+DATED_TAG_RESOLUTIONS = range(2, 9)
 POINTS_ZOOM = 16
 # Below POINTS_ZOOM, a view with at most this many reports shows them one by one.
 FEW_REPORTS = 200
@@ -232,61 +239,115 @@ _DAY_SQL = {
     "sqlite": "CAST(julianday(substr(event_at, 1, 10)) - 2440587.5 AS integer)",
     "postgresql": "((event_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')",
 }
-_SUMS = "COUNT(*), SUM(CAST(latitude AS double precision)), SUM(CAST(longitude AS double precision))"
+
+
+# The page cache of SQLite's temp database while a rebuild runs (it is given back afterwards).
+TEMP_CACHE_KIB = 256 * 1024
 
 
 def rebuild_cell_counts(report_map: ReportMap) -> None:
-    """Count one map's reports afresh into every summary, one GROUP BY per stored resolution.
+    """Count one map's reports afresh into every summary, one GROUP BY per summary and resolution.
 
     The triggers keep the counts right on every write; this is for bulk loads (counting_paused)
     and for repairs, such as after restoring the reports table alone. Each resolution is grouped
     from its own column: H3 cells do not nest exactly, so a point's r6 cell is not always the
     parent of its r7 cell, and the counts must follow the columns the reports store.
+
+    The map's counted reports are first copied, narrowed to the columns the summaries need, into a
+    temporary table, and each (report, tag) pair with them into another: every GROUP BY then reads
+    a narrow table, and the pairs (made distinct, with the ancestors of every category a report
+    carries) are worked out once rather than once per resolution and summary.
     """
     day = _DAY_SQL[connection.vendor]
-    key = "report_map_id, {cell}, status, source, COALESCE(primary_category_id, 0)"
+    cells = ", ".join(f"h3_r{r}" for r in STORED_RESOLUTIONS)
+    columns = f"id, {cells}, day, status, source, category_id, lat, lng"
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in ("reports_cellcount", "reports_cellday", "reports_celltag"):
+        if connection.vendor == "sqlite":
+            # The temporary tables live in SQLite's temp database, whose page cache is 2 MB by
+            # default: a million narrow rows would be read back from a file a dozen times.
+            cursor.execute("PRAGMA temp.cache_size")
+            temp_cache = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA temp.cache_size = {-TEMP_CACHE_KIB}")
+        for table in ("reports_cellcount", "reports_cellday", "reports_celltag", "reports_celltagday"):
             cursor.execute(f"DELETE FROM {table} WHERE report_map_id = %s", [report_map.pk])  # noqa: S608
         _rebuild_category_tree(cursor, report_map)
+        for temporary in ("rebuild_tagged", "rebuild_reports"):
+            cursor.execute(f"DROP TABLE IF EXISTS {temporary}")
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE rebuild_reports (
+                id bigint NOT NULL, {", ".join(f"h3_r{r} bigint" for r in STORED_RESOLUTIONS)},
+                day integer NOT NULL, status varchar(10) NOT NULL, source varchar(10) NOT NULL,
+                category_id bigint NOT NULL, lat double precision NOT NULL, lng double precision NOT NULL
+            )"""
+        )
+        cursor.execute(
+            f"""INSERT INTO rebuild_reports ({columns})
+            SELECT id, {cells}, {day}, status, source, COALESCE(primary_category_id, 0),
+                   CAST(latitude AS double precision), CAST(longitude AS double precision)
+            FROM reports_report WHERE report_map_id = %s AND {_COUNTED}""",  # noqa: S608
+            [report_map.pk],
+        )
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE rebuild_tagged (
+                tag_id bigint NOT NULL, {", ".join(f"h3_r{r} bigint" for r in STORED_RESOLUTIONS)},
+                day integer NOT NULL, status varchar(10) NOT NULL, source varchar(10) NOT NULL,
+                category_id bigint NOT NULL, lat double precision NOT NULL, lng double precision NOT NULL
+            )"""
+        )
+        # A report is counted once under each tag: the categories it carries (many-to-many and
+        # primary) and their ancestors, made distinct per report.
+        cursor.execute(
+            f"""INSERT INTO rebuild_tagged (tag_id, {cells}, day, status, source, category_id, lat, lng)
+            SELECT tagged.tag_id, {", ".join(f"r.h3_r{n}" for n in STORED_RESOLUTIONS)}, r.day, r.status,
+                   r.source, r.category_id, r.lat, r.lng
+            FROM (
+                SELECT DISTINCT carried.report_id, tree.ancestor_id AS tag_id FROM (
+                    SELECT id AS report_id, primary_category_id AS category_id FROM reports_report
+                    WHERE report_map_id = %s AND primary_category_id IS NOT NULL
+                    UNION ALL
+                    SELECT c.report_id, c.category_id FROM reports_report_categories c
+                    JOIN reports_report m ON m.id = c.report_id WHERE m.report_map_id = %s
+                ) AS carried JOIN reports_categorytree tree ON tree.descendant_id = carried.category_id
+            ) AS tagged JOIN rebuild_reports r ON r.id = tagged.report_id""",  # noqa: S608
+            [report_map.pk, report_map.pk],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE rebuild_reports")
+            cursor.execute("ANALYZE rebuild_tagged")
+        sums = "COUNT(*), SUM(lat), SUM(lng)"
+        # Only integers and fixed column names go into the text; values are parameters.
         for resolution in STORED_RESOLUTIONS:
             cell = f"h3_r{resolution}"
-            # Only integers and fixed column names go into the text; values are parameters.
             cursor.execute(
                 f"""INSERT INTO reports_cellcount (report_map_id, cell, status, source, category_id, n, sum_lat, sum_lng)
-                SELECT {key.format(cell=cell)}, {_SUMS}
-                FROM reports_report WHERE report_map_id = %s AND {_COUNTED}
-                GROUP BY report_map_id, {cell}, status, source, COALESCE(primary_category_id, 0)""",  # noqa: S608
+                SELECT %s, {cell}, status, source, category_id, {sums}
+                FROM rebuild_reports GROUP BY {cell}, status, source, category_id""",  # noqa: S608
                 [report_map.pk],
             )
             cursor.execute(
                 f"""INSERT INTO reports_cellday (report_map_id, cell, day, status, source, category_id, n, sum_lat, sum_lng)
-                SELECT report_map_id, {cell}, {day}, status, source, COALESCE(primary_category_id, 0), {_SUMS}
-                FROM reports_report WHERE report_map_id = %s AND {_COUNTED}
-                GROUP BY 1, 2, 3, 4, 5, 6""",  # noqa: S608
+                SELECT %s, {cell}, day, status, source, category_id, {sums}
+                FROM rebuild_reports GROUP BY {cell}, day, status, source, category_id""",  # noqa: S608
                 [report_map.pk],
             )
-            # A report is counted once under each tag: the categories it carries (many-to-many
-            # and primary) and their ancestors, made distinct per report before grouping.
             cursor.execute(
                 f"""INSERT INTO reports_celltag (report_map_id, tag_id, cell, status, source, category_id, n, sum_lat, sum_lng)
-                SELECT r.report_map_id, tagged.tag_id, r.{cell}, r.status, r.source,
-                       COALESCE(r.primary_category_id, 0), COUNT(*),
-                       SUM(CAST(r.latitude AS double precision)), SUM(CAST(r.longitude AS double precision))
-                FROM (
-                    SELECT DISTINCT carried.report_id, tree.ancestor_id AS tag_id FROM (
-                        SELECT id AS report_id, primary_category_id AS category_id FROM reports_report
-                        WHERE report_map_id = %s AND primary_category_id IS NOT NULL
-                        UNION ALL
-                        SELECT c.report_id, c.category_id FROM reports_report_categories c
-                        JOIN reports_report m ON m.id = c.report_id WHERE m.report_map_id = %s
-                    ) AS carried JOIN reports_categorytree tree ON tree.descendant_id = carried.category_id
-                ) AS tagged JOIN reports_report r ON r.id = tagged.report_id
-                WHERE r.h3_r2 IS NOT NULL AND r.latitude IS NOT NULL AND r.longitude IS NOT NULL
-                      AND r.merged_into_id IS NULL
-                GROUP BY 1, 2, 3, 4, 5, 6""",  # noqa: S608
-                [report_map.pk, report_map.pk],
+                SELECT %s, tag_id, {cell}, status, source, category_id, {sums}
+                FROM rebuild_tagged GROUP BY tag_id, {cell}, status, source, category_id""",  # noqa: S608
+                [report_map.pk],
             )
+            if resolution in DATED_TAG_RESOLUTIONS:
+                cursor.execute(
+                    f"""INSERT INTO reports_celltagday
+                        (report_map_id, tag_id, cell, day, status, source, category_id, n, sum_lat, sum_lng)
+                    SELECT %s, tag_id, {cell}, day, status, source, category_id, {sums}
+                    FROM rebuild_tagged GROUP BY tag_id, {cell}, day, status, source, category_id""",  # noqa: S608
+                    [report_map.pk],
+                )
+        for temporary in ("rebuild_tagged", "rebuild_reports"):
+            cursor.execute(f"DROP TABLE {temporary}")
+        if connection.vendor == "sqlite":
+            cursor.execute(f"PRAGMA temp.cache_size = {temp_cache}")
 
 
 def _rebuild_category_tree(cursor, report_map: ReportMap) -> None:
@@ -600,24 +661,28 @@ def _per_category_parts(report_map, role, bbox, resolution, cells, filters, cate
 
     if from_reports:
         return [reports(filters)]
+    table, where, params = "reports_cellday", [], []
     if filters.category_ids:
         root = filters.category_root(categories)
-        if root is None or filters.dated:
+        if root is None:
             return [reports(filters)]
-        return [summary("reports_celltag", ["tag_id = %s"], [root])]
-    if not filters.dated:
+        if not filters.dated:
+            return [summary("reports_celltag", ["tag_id = %s"], [root])]
+        if resolution > DATED_TAG_RESOLUTIONS.stop - 1:
+            return [reports(filters)]  # a town or less: the place index finds its reports
+        table, where, params = "reports_celltagday", ["tag_id = %s"], [root]
+    elif not filters.dated:
         return [summary("reports_cellcount")]
     first, last = filters.whole_days()
     if first is not None and last is not None and first >= last:
         return [reports(filters)]  # not one whole UTC day: under two days of reports
-    where, params = [], []
     if first is not None:
         where.append("day >= %s")
         params.append(first)
     if last is not None:
         where.append("day < %s")
         params.append(last)
-    parts = [summary("reports_cellday", where, params)]
+    parts = [summary(table, where, params)]
     if first is not None and filters.since and filters.since < _day_start(first):
         parts.append(reports(replace(filters, until=_day_start(first))))
     if last is not None and filters.until and _day_start(last) < filters.until:
@@ -639,7 +704,7 @@ def _per_category_from_summary(
     if resolution >= STORED_RESOLUTIONS.start:
         cell = "cell"
         condition, values = _in_list("cell", cells)
-    elif table == "reports_cellday":
+    elif table in ("reports_cellday", "reports_celltagday"):
         # r0 and r1 are not stored: group r2 cells by their parent, computed from the bits. The day
         # counts are keyed (cell, day): naming the r2 children lets each be one range of days.
         keep, bits = parent_masks(resolution)

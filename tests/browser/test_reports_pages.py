@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from samen.reports import notify
 from samen.reports.models import Report, ReportMap, Subscription, Webhook, WebhookDelivery
 
-from .checks import NARROW, assert_reflows, assert_useful_without_javascript, open_the_map
+from .checks import NARROW, assert_reflows, assert_useful_without_javascript, open_the_map, wait_for_the_map
 from .harness import check_a11y, log_in, visit
 
 pytestmark = pytest.mark.browser
@@ -211,6 +211,40 @@ def test_the_map_and_the_form_reflow_on_a_narrow_screen_with_javascript(browsing
 
     expect(page.get_by_role("button", name="Choose the place on a map")).to_be_visible()
     assert_reflows(page, "the report form")
+
+
+def test_reports_without_a_place_stay_reachable_when_the_list_follows_the_map(
+    browsing, reports_site, make_report
+):
+    """With JavaScript the list shows the map's area, which a report without coordinates is never in."""
+    make_report(
+        title="Taps dry somewhere in Kibera",
+        status=Report.Status.PUBLISHED,
+        place_name="Kibera",
+        latitude=None,
+        longitude=None,
+    )
+    page = browsing.new_page(viewport=NARROW)
+    open_the_map(page, "/maps/{map}/".format(**reports_site["values"]))
+
+    expect(page.locator("#list-heading")).to_have_text("21 reports in this area")
+    expect(
+        page.locator("#report-list").get_by_role("link", name="Taps dry somewhere in Kibera")
+    ).to_have_count(0)
+    link = page.locator("#report-list").get_by_role(
+        "link", name="1 report without a place is not on the map: show it"
+    )
+    with page.expect_navigation():
+        link.click()
+    wait_for_the_map(page)
+
+    expect(page.locator("#list-heading")).to_have_text("1 report without a place")
+    expect(
+        page.locator("#report-list").get_by_role("link", name="Taps dry somewhere in Kibera")
+    ).to_be_visible()
+    expect(
+        page.locator("#report-list").get_by_role("link", name="Show the reports on the map")
+    ).to_be_visible()
 
 
 def submit(page, name):

@@ -10,15 +10,21 @@ them, and reports back (`POST ?task=sent` with `{"queued_messages": [uuids]}`). 
 also ride on the reply to every inbound POST. The auto-reply to a text is made by the routing
 task after the phone has had its answer, so it reaches the phone with the next poll (or the next
 text, whichever comes first), once: handing out claims each message.
+
+A message handed out but never confirmed (the phone lost it, or its "sent" report) goes back to the
+queue after CONFIRM_TIMEOUT and is handed out again, with the same uuid, up to the messaging
+MAX_ATTEMPTS; then it fails, for a person to look at. `requeue_unconfirmed` does that, on every
+poll of the phone and from `manage.py messaging_requeue`.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,6 +38,10 @@ BATCH = 20
 # A fixed namespace: a message's uuid is derived from its idempotency key, so it is the same on
 # every poll and the phone's "sent" report still matches after an admin requeues the message.
 UUID_NAMESPACE = uuid.UUID("0d6c7a52-4f0e-4f7a-9d55-2b6a1f4c9e11")
+# How long a phone has to report a handed-out message as sent before it is handed out again.
+CONFIRM_TIMEOUT = timedelta(minutes=getattr(settings, "SAMEN_SMSSYNC_CONFIRM_MINUTES", 15))
+# As messaging.tasks.MAX_ATTEMPTS (not imported: the tasks module imports the gateways).
+MAX_HAND_OUTS = getattr(settings, "SAMEN_MESSAGING_MAX_ATTEMPTS", 5)
 
 
 class PayloadError(ValueError):
@@ -92,18 +102,30 @@ def hand_out(channel: Channel, limit: int = BATCH) -> list[dict]:
 
     Each row is claimed with a conditional UPDATE (queued → sending), so two polls at once never
     hand the same message to the phone twice. A message stays "sending" until the phone says
-    it was sent; one the phone lost is requeued by a person, as for any gateway.
+    it was sent, or until CONFIRM_TIMEOUT has passed (see requeue_unconfirmed).
     """
-    candidates = list(
-        OutboundMessage.objects.filter(channel=channel, gateway=KIND, state=OutboundMessage.State.QUEUED)
-        .order_by("created_at", "pk")
-        .only("pk", "to", "body", "idempotency_key")[:limit]
-    )
+    # This look runs on every inbound text, and almost always finds nothing: one SELECT along the
+    # (channel, gateway, state, created_at) index, written out so that no queryset is compiled.
+    table = OutboundMessage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT id, "to", body, idempotency_key FROM {table} '  # noqa: S608 - a fixed table name
+            "WHERE channel_id = %s AND gateway = %s AND state = %s ORDER BY created_at, id LIMIT %s",
+            [channel.pk, KIND, OutboundMessage.State.QUEUED, limit],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    candidates = [OutboundMessage(pk=pk, to=to, body=body, idempotency_key=key) for pk, to, body, key in rows]
     messages = []
+    now = timezone.now()
     for outbound in candidates:
         message_uuid = outbound_uuid(outbound)
         claimed = OutboundMessage.objects.filter(pk=outbound.pk, state=OutboundMessage.State.QUEUED).update(
-            state=OutboundMessage.State.SENDING, provider_id=message_uuid, attempts=F("attempts") + 1
+            state=OutboundMessage.State.SENDING,
+            provider_id=message_uuid,
+            attempts=F("attempts") + 1,
+            handed_out_at=now,
         )
         if claimed == 1:
             messages.append({"to": outbound.to, "message": outbound.body, "uuid": message_uuid})
@@ -134,3 +156,30 @@ def mark_sent(channel: Channel, uuids: list[str]) -> list[str]:
             if changed:
                 DeliveryAttempt.objects.create(message_id=pk, ok=True)
     return [provider_id for _pk, provider_id, _state in known]
+
+
+def requeue_unconfirmed(
+    channel: Channel | None = None, *, older_than: timedelta | None = None
+) -> tuple[int, int]:
+    """Messages handed to a phone that never confirmed them: back to the queue, or failed.
+
+    Those handed out longer than `older_than` (CONFIRM_TIMEOUT) ago and still "sending" are queued
+    again, so the phone gets them (under the same uuid) with its next poll; those already handed
+    out MAX_HAND_OUTS times fail with a note instead, for a person to look at. Every change is a
+    conditional UPDATE on the state and the hand-out time, so a "sent" report arriving meanwhile
+    wins and two runs at once change each row once. Returns (requeued, failed).
+    """
+    before = timezone.now() - (CONFIRM_TIMEOUT if older_than is None else older_than)
+    stale = OutboundMessage.objects.filter(
+        gateway=KIND, state=OutboundMessage.State.SENDING, handed_out_at__lt=before
+    )
+    if channel is not None:
+        stale = stale.filter(channel=channel)
+    failed = stale.filter(attempts__gte=MAX_HAND_OUTS).update(
+        state=OutboundMessage.State.FAILED,
+        last_error="The phone never reported this message as sent.",
+    )
+    requeued = stale.filter(attempts__lt=MAX_HAND_OUTS).update(
+        state=OutboundMessage.State.QUEUED, handed_out_at=None
+    )
+    return requeued, failed

@@ -22,9 +22,9 @@ def arrive(gateway, external_id, *, sender, body, subject=""):
 def joins():
     """A feature's keyword, to show the opt-out words come first and other words still reach it."""
     seen = []
-    router.register_keyword("JOIN", lambda message, rest: seen.append(message.body))
+    router.register_keyword("ENROL", lambda message, rest: seen.append(message.body))
     yield seen
-    router.unregister_keyword("JOIN")
+    router.unregister_keyword("ENROL")
 
 
 def test_an_e_mail_saying_unsubscribe_opts_the_address_out_and_is_answered_by_mail(mailoutbox):
@@ -53,11 +53,11 @@ def test_opt_out_words_come_before_every_feature_and_other_words_still_reach_fea
     optout.opt_out("+254700000001", medium="sms")
 
     stop = arrive("smssync", "1", sender="+254700000009", body="STOP")
-    join = arrive("smssync", "2", sender="+254700000001", body="JOIN water-point-4")
+    join = arrive("smssync", "2", sender="+254700000001", body="ENROL water-point-4")
 
     assert stop.route == "opt-out:STOP"
     # An opted-out person can still write in; Samen just sends them nothing.
-    assert (join.route, joins) == ("keyword:JOIN", ["JOIN water-point-4"])
+    assert (join.route, joins) == ("keyword:ENROL", ["ENROL water-point-4"])
 
 
 def test_yes_does_not_opt_back_in():

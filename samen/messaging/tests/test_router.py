@@ -44,12 +44,12 @@ def sms(django_capture_on_commit_callbacks):
 def test_a_keyword_reaches_its_handler_with_the_rest_of_the_text(registry, sms):
     keyword, _ = registry
     seen = []
-    keyword("JOIN", lambda message, rest: seen.append((message.pk, rest)))
-    message = sms("1", "join   water-point-4 ")
+    keyword("ENROL", lambda message, rest: seen.append((message.pk, rest)))
+    message = sms("1", "enrol   water-point-4 ")
     assert seen == [(message.pk, "water-point-4")]
     message.refresh_from_db()
     assert message.state == InboundMessage.State.ROUTED
-    assert message.route == "keyword:JOIN"
+    assert message.route == "keyword:ENROL"
 
 
 def test_trailing_punctuation_after_a_keyword_is_ignored(registry, sms):
@@ -64,10 +64,10 @@ def test_trailing_punctuation_after_a_keyword_is_ignored(registry, sms):
 def test_keywords_come_before_routes_and_routes_go_in_order(registry, sms):
     keyword, route = registry
     seen = []
-    keyword("JOIN", lambda message, rest: seen.append("keyword"))
+    keyword("ENROL", lambda message, rest: seen.append("keyword"))
     route("reports.sms", lambda m: m.gateway == "smssync", lambda m: seen.append("reports"))
     route("catch-all", lambda m: True, lambda m: seen.append("catch-all"))
-    sms("1", "JOIN")
+    sms("1", "ENROL")
     second = sms("2", "Water point 4 is broken")
     assert seen == ["keyword", "reports"]
     assert second.route == "reports.sms"

@@ -174,3 +174,64 @@ def test_the_subscribe_link_carries_the_area_in_the_order_the_subscribe_page_rea
         )
         assert field, f"the subscribe form has no {name} value"
         assert float(field.group(1)) == float(value)
+
+
+@pytest.fixture
+def unplaced(make_report, categories):
+    """Published reports with no coordinates: in the list, never on the map."""
+    return [
+        make_report(
+            title=f"Somewhere in Kibera {n}",
+            latitude=None,
+            longitude=None,
+            place_name="Kibera",
+            status=Report.Status.PUBLISHED,
+            primary_category=categories["broken"] if n else categories["unsafe"],
+        )
+        for n in range(2)
+    ]
+
+
+def test_an_area_list_links_to_the_reports_without_a_place(client, report_map, reports, unplaced):
+    url = reverse("reports:map_list", args=[report_map.slug])
+    html = client.get(f"{url}?bbox=-5,38,-3,41").content.decode()
+
+    assert "Somewhere in Kibera" not in html  # not in the area: they have no place
+    assert "2 reports without a place are not on the map: show them" in html
+    assert 'href="?unplaced=1"' in html
+
+
+def test_the_unplaced_list_shows_only_reports_without_a_place(client, report_map, reports, unplaced):
+    page = client.get(reverse("reports:map", args=[report_map.slug]), {"unplaced": "1"})
+    html = page.content.decode()
+
+    assert "2 reports without a place" in html
+    assert "Somewhere in Kibera 0" in html and "Somewhere in Kibera 1" in html
+    assert "Dirty water in Mombasa" not in html
+    assert "Show the reports on the map" in html
+    # The map's script asks for its list with the same filters, whatever area the map shows.
+    fragment = client.get(
+        reverse("reports:map_list", args=[report_map.slug]), {"unplaced": "1", "bbox": "-5,38,-3,41"}
+    ).content.decode()
+    assert "Somewhere in Kibera 0" in fragment
+    assert "Dirty water in Mombasa" not in fragment
+
+
+def test_the_unplaced_list_keeps_the_other_filters_and_the_viewers_rights(
+    client, report_map, reports, unplaced, categories, make_report
+):
+    make_report(title="Unreviewed, no place", latitude=None, longitude=None, status=Report.Status.RECEIVED)
+    url = reverse("reports:map_list", args=[report_map.slug])
+    html = client.get(url, {"unplaced": "1", "category": categories["unsafe"].pk}).content.decode()
+
+    assert "Somewhere in Kibera 0" in html
+    assert "Somewhere in Kibera 1" not in html
+    assert "Unreviewed, no place" not in html
+    # The count beside an area follows the same filters.
+    area = client.get(url, {"bbox": "-5,38,-3,41", "category": categories["unsafe"].pk}).content.decode()
+    assert "1 report without a place is not on the map: show it" in area
+
+
+def test_no_link_when_every_report_has_a_place(client, report_map, reports):
+    html = client.get(reverse("reports:map_list", args=[report_map.slug]), {"bbox": "-5,38,-3,41"})
+    assert "without a place" not in html.content.decode()

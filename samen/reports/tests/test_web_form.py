@@ -252,3 +252,40 @@ def test_a_time_in_the_future_is_refused(client, report_map):
 
     assert response.status_code == 200
     assert "That time is in the future. When did it happen?" in response.context["form"].errors["event_at"]
+
+
+@pytest.mark.django_db
+def test_a_web_report_is_recorded_once_as_a_conversion_for_the_maps_initiative(
+    client, report_map, monkeypatch
+):
+    from samen.outreach import attribution
+    from samen.reports.views import web
+
+    calls = []
+    monkeypatch.setattr(web.attribution, "record_conversion", lambda **kwargs: calls.append(kwargs))
+    data = form_data(client, report_map)
+    url = reverse("reports:report", args=[report_map.slug])
+
+    client.post(url, data)
+    client.post(url, data)  # a second press of "Send": the same report, counted once
+
+    report = Report.objects.get()
+    assert len(calls) == 1
+    call = calls[0]
+    assert call["kind"] == attribution.REPORT
+    assert (call["source"], call["source_ref"]) == ("reports.report", str(report.pk))
+    assert call["initiative"] == report_map.initiative
+    assert call["member"] is None  # an anonymous reporter
+    assert call["request"].path == url
+
+
+@pytest.mark.django_db
+def test_a_signed_in_reporter_is_the_conversions_member(client_as, report_map, map_people, monkeypatch):
+    from samen.reports.views import web
+
+    calls = []
+    monkeypatch.setattr(web.attribution, "record_conversion", lambda **kwargs: calls.append(kwargs))
+    client = client_as(map_people["member"])
+    client.post(reverse("reports:report", args=[report_map.slug]), form_data(client, report_map))
+
+    assert [call["member"] for call in calls] == [map_people["member"]]

@@ -12,6 +12,7 @@ from typing import cast
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.db.models.functions import Left
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -47,6 +48,8 @@ class MapFilterForm(forms.Form):
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
     source = forms.ChoiceField(label=_("Source"), required=False)
     bbox = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The list of reports without a place (no coordinates): never on the map, so never in an area.
+    unplaced = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, categories: list[Category], role: Role, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,7 +70,7 @@ class MapFilterForm(forms.Form):
                 label=_("Status"), required=False, choices=[("", _("All statuses")), *Report.Status.choices]
             )
         # The area stays last: it is hidden, and the script keeps it in step with the map.
-        self.order_fields(["category", "source", "from", "to", "status", "bbox"])
+        self.order_fields(["category", "source", "from", "to", "status", "bbox", "unplaced"])
 
     def clean_bbox(self) -> BBox | None:
         text = self.cleaned_data.get("bbox")
@@ -102,6 +105,10 @@ class MapFilterForm(forms.Form):
     def area(self) -> BBox | None:
         return getattr(self, "cleaned_data", {}).get("bbox")
 
+    @property
+    def without_place(self) -> bool:
+        return bool(getattr(self, "cleaned_data", {}).get("unplaced"))
+
 
 def _start_of(day) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None
@@ -112,9 +119,15 @@ def _viewer(request, slug) -> tuple[ReportMap, Role, list[Category]]:
     return report_map, role, list(report_map.categories.all())
 
 
+def _without_place(reports):
+    return reports.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+
+
 def _listing(report_map, role, form: MapFilterForm):
     reports = form.filters().apply(reports_for_viewer(role, report_map), role)
-    if form.area:
+    if form.without_place:
+        reports = _without_place(reports)
+    elif form.area:
         reports = form.area.filter(reports)
     # The list shows the scrubbed text only, and only its start: never the original description.
     return (
@@ -138,12 +151,21 @@ def _listing(report_map, role, form: MapFilterForm):
 
 def _list_context(request, report_map, role, form) -> dict:
     page = Paginator(_listing(report_map, role, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    unplaced_count = 0
+    if form.area and not form.without_place:
+        # The list follows the map's area, which reports without a place are never in: say how
+        # many there are and link to them, so that they stay one step away.
+        unplaced_count = _without_place(
+            form.filters().apply(reports_for_viewer(role, report_map), role)
+        ).count()
     return {
         "report_map": report_map,
         "page": page,
         "reports": page.object_list,
         "is_reviewer": can_review(role),
-        "area": form.area,
+        "area": None if form.without_place else form.area,
+        "unplaced": form.without_place,
+        "unplaced_count": unplaced_count,
     }
 
 
@@ -163,7 +185,9 @@ def map_page(request, slug):
         "filters_query": query.urlencode(),
         "tiles": getattr(settings, "SAMEN_MAP_TILES", OSM_TILES),
         "is_coordinator": is_coordinator(request.user, report_map),
-        "filtering": any(request.GET.get(name) for name in ("category", "source", "from", "to", "status")),
+        "filtering": any(
+            request.GET.get(name) for name in ("category", "source", "from", "to", "status", "unplaced")
+        ),
     }
     return render(request, "reports/map.html", context)
 

@@ -15,6 +15,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from samen.outreach import attribution
+
 from .. import actions
 from ..access import (
     can_review,
@@ -80,6 +82,17 @@ def report_create(request, slug):
             )
             if created and data["photo"]:
                 _store_evidence(report, data["photo"], form.photo_type)
+        if created:
+            # After the report is safe: measuring never breaks reporting (the call never raises),
+            # and it is idempotent on the report, so a second press of "Send" counts once.
+            attribution.record_conversion(
+                kind=attribution.REPORT,
+                source="reports.report",
+                source_ref=str(report.pk),
+                request=request,
+                member=request.user if request.user.is_authenticated else None,
+                initiative=report_map.initiative,
+            )
         sent = [pk for pk in request.session.get(SESSION_KEY, []) if pk != report.pk]
         request.session[SESSION_KEY] = [*sent, report.pk][-SESSION_KEEP:]
         return redirect("reports:thanks", report_map.slug, report.pk)
