@@ -1,5 +1,277 @@
-"""The outreach API."""
+"""Outreach: messages and their variants, tracked links and the figures, for the initiative's team.
 
-from ninja import Router
+Messages are fetched only through samen.outreach.access (404 for anyone outside the team), and
+created by the outreach app's own action, so the API and the web pages cannot drift apart.
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext_noop
+from ninja import Field, Query, Router, Schema, Status
+
+from samen.api.auth import TokenRequest, token_auth
+from samen.api.errors import BadRequest
+from samen.outreach import access, actions, stats
+from samen.outreach.attribution import CONVERSION_KINDS, share_links
+from samen.outreach.models import Message
+from samen.people.models import Member
 
 router = Router(tags=["outreach"])
+
+NO_VARIANT = gettext_noop("A message needs at least one variant with a text.")
+DUPLICATE_LABEL = gettext_noop("Each variant needs its own label.")
+BAD_MODEL = gettext_noop("model must be `first` or `last`.")
+BAD_GOAL = gettext_noop("goal must be empty or one of the conversion kinds.")
+
+
+class VariantIn(Schema):
+    label: str = Field(pattern=r"^[A-Z]{1,2}$", description=gettext_noop("A, B, C…"))
+    text: str = Field(min_length=1, max_length=1000)
+    sms_text: str = Field("", max_length=140)
+    email_subject: str = Field("", max_length=140)
+    preview_title: str = Field("", max_length=100)
+    preview_description: str = Field("", max_length=200)
+
+
+class MessageIn(Schema):
+    title: str = Field(min_length=1, max_length=140)
+    target: str = Field(
+        "", max_length=500, description=gettext_noop("A path on this site; the initiative's page when empty.")
+    )
+    variants: list[VariantIn]
+
+
+class ShareLinkOut(Schema):
+    channel: str
+    label: str
+    url: str = Field(description=gettext_noop("Opens the channel with the text and the link filled in."))
+    short_url: str
+
+
+class VariantOut(Schema):
+    label: str
+    text: str
+    sms_text: str
+    email_subject: str
+    preview_title: str
+    preview_description: str
+    share_links: list[ShareLinkOut]
+
+
+class MessageOut(Schema):
+    id: int
+    initiative: str
+    title: str
+    target: str
+    created_at: str
+    variants: list[VariantOut]
+
+
+class RowOut(Schema):
+    key: list[str | int | None]
+    label: str
+    clicks: int
+    unique_visitors: int
+    converting_visitors: int
+    conversions: dict[str, int]
+    conversion_rate: float | None
+    money_minor: dict[str, int]
+    minutes: int
+
+
+class ComparisonOut(Schema):
+    a: str
+    b: str
+    z: float | None
+    p_value: float | None
+    winner: str | None
+    explanation: str
+
+
+class StatsOut(Schema):
+    model: str
+    goal: str
+    variants: list[RowOut]
+    channels: list[RowOut]
+    promoters: list[RowOut]
+    comparisons: list[ComparisonOut]
+
+
+class StatsQuery(Schema):
+    model: str = Field("last", description=gettext_noop("Credit conversions to the `first` or `last` touch."))
+    goal: str = Field(
+        "", description=gettext_noop("Compare variants on one conversion kind; any when empty.")
+    )
+
+
+def _message_out(request, message: Message, promoter=None) -> dict:
+    return {
+        "id": message.pk,
+        "initiative": message.initiative.slug,
+        "title": message.title,
+        "target": message.target,
+        "created_at": message.created_at.isoformat(),
+        "variants": [
+            {
+                "label": variant.label,
+                "text": variant.text,
+                "sms_text": variant.sms_text,
+                "email_subject": variant.email_subject,
+                "preview_title": variant.preview_title,
+                "preview_description": variant.preview_description,
+                "share_links": [
+                    link.__dict__
+                    for link in share_links(
+                        request,
+                        target=message.target,
+                        text=variant.text,
+                        variant=variant,
+                        promoter=promoter,
+                        email_subject=variant.email_subject,
+                    )
+                ],
+            }
+            for variant in message.variants.all()
+        ],
+    }
+
+
+def _team_message(user, pk: int) -> Message:
+    slug = Message.objects.filter(pk=pk).values_list("initiative__slug", flat=True).first()
+    if slug is None:
+        from django.http import Http404
+
+        raise Http404
+    return access.get_message_for_team(user, slug, pk)
+
+
+def _row(row: stats.Row) -> dict:
+    return {
+        "key": list(row.key),
+        "label": str(row.label),
+        "clicks": row.clicks,
+        "unique_visitors": row.visitors,
+        "converting_visitors": row.converters,
+        "conversions": {kind: count for kind, count in row.by_kind()},
+        "conversion_rate": row.rate,
+        "money_minor": dict(row.money),
+        "minutes": row.minutes,
+    }
+
+
+@router.get(
+    "/initiatives/{slug}/outreach/messages",
+    response=list[MessageOut],
+    auth=token_auth,
+    summary=gettext_noop("An initiative's outreach messages"),
+    description=gettext_noop(
+        "For the initiative's team; newest first, with each variant's tracked share links."
+    ),
+)
+def list_messages(request: TokenRequest, slug: str):
+    initiative, _role = access.get_initiative_for_outreach(request.auth, slug)
+    found = Message.objects.filter(initiative=initiative).prefetch_related("variants")
+    result = []
+    for message in found:
+        message.initiative = initiative
+        result.append(_message_out(request, message))
+    return result
+
+
+@router.post(
+    "/initiatives/{slug}/outreach/messages",
+    response={201: MessageOut},
+    auth=token_auth,
+    summary=gettext_noop("Write an outreach message"),
+    description=gettext_noop("With one or more variants (A, B, …); links lead only to this site."),
+)
+def create_message(request: TokenRequest, slug: str, payload: MessageIn):
+    initiative, _role = access.get_initiative_for_outreach(request.auth, slug)
+    if not payload.variants:
+        raise BadRequest(NO_VARIANT)
+    labels = [variant.label for variant in payload.variants]
+    if len(set(labels)) != len(labels):
+        raise BadRequest(DUPLICATE_LABEL)
+    try:
+        message = actions.create_message(
+            initiative,
+            by=request.auth,
+            title=payload.title,
+            target=payload.target,
+            variants=[variant.dict() for variant in payload.variants],
+        )
+    except ValidationError as exc:
+        raise BadRequest(exc.messages[0], {"target": exc.messages}) from exc
+    message.initiative = initiative
+    return Status(201, _message_out(request, message))
+
+
+@router.get(
+    "/outreach/messages/{message_id}",
+    response=MessageOut,
+    auth=token_auth,
+    summary=gettext_noop("One outreach message"),
+)
+def get_message(request: TokenRequest, message_id: int):
+    return _message_out(request, _team_message(request.auth, message_id))
+
+
+@router.post(
+    "/outreach/messages/{message_id}/my-links",
+    response=MessageOut,
+    auth=token_auth,
+    summary=gettext_noop("My own promoter links for a message"),
+    description=gettext_noop(
+        "Any member who can see the initiative; clicks and what follows count for them."
+    ),
+)
+def my_links(request: TokenRequest, message_id: int):
+    slug = Message.objects.filter(pk=message_id).values_list("initiative__slug", flat=True).first() or ""
+    message, _role = access.get_message_for_promoter(request.auth, slug, message_id)
+    return _message_out(request, message, promoter=request.auth)
+
+
+@router.get(
+    "/outreach/messages/{message_id}/stats",
+    response=StatsOut,
+    auth=token_auth,
+    summary=gettext_noop("What a message brought"),
+    description=gettext_noop(
+        "Clicks, unique visitors and conversions per variant, channel and promoter, and a two-proportion "
+        "z-test between the variants."
+    ),
+)
+def message_stats(request: HttpRequest, message_id: int, query: Query[StatsQuery]):
+    message = _team_message(request.auth, message_id)  # type: ignore[attr-defined]
+    if query.model not in stats.MODELS:
+        raise BadRequest(BAD_MODEL)
+    if query.goal and query.goal not in CONVERSION_KINDS:
+        raise BadRequest(BAD_GOAL)
+    labels = dict(message.variants.values_list("pk", "label"))
+    cube = stats.Cube(message, model=query.model, goal=query.goal)
+    by_variant = cube.rows("variant", label_of=lambda key: labels.get(key[0], ""))
+    promoters = cube.rows("promoter")
+    names = {
+        m.pk: m.display_name for m in Member.objects.filter(pk__in=[r.key[0] for r in promoters if r.key[0]])
+    }
+    comparisons = [stats.z_test(by_variant[0], other) for other in by_variant[1:]]
+    return {
+        "model": query.model,
+        "goal": query.goal,
+        "variants": [_row(row) for row in by_variant],
+        "channels": [
+            _row(row) for row in stats.grouped(message, "channel", model=query.model, goal=query.goal)
+        ],
+        "promoters": [_row(row) for row in cube.rows("promoter", label_of=lambda key: names.get(key[0], ""))],
+        "comparisons": [
+            {
+                "a": c.a.label,
+                "b": c.b.label,
+                "z": c.z,
+                "p_value": c.p_value,
+                "winner": c.winner.label if c.winner else None,
+                "explanation": c.explanation,
+            }
+            for c in comparisons
+        ],
+    }

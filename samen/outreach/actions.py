@@ -1,0 +1,65 @@
+"""What the outreach pages and the API do: one function per action, shared by both."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from . import links
+from .models import Message, Sending, Variant
+
+
+def create_message(
+    initiative,
+    *,
+    by,
+    title: str,
+    target: str,
+    variants: list[dict],
+    email_subject: str = "",
+    subject=None,
+) -> Message:
+    """A message with its variants (dicts with label, text and optionally sms_text, preview fields)."""
+    target = links.clean_target(target or initiative.get_absolute_url())
+    subject = subject if subject is not None else initiative
+    if not variants:
+        raise ValueError("a message needs at least one variant")
+    with transaction.atomic():
+        message = Message.objects.create(
+            initiative=initiative,
+            subject_type=ContentType.objects.get_for_model(subject),
+            subject_id=subject.pk,
+            title=title,
+            target=target,
+            created_by=by,
+        )
+        Variant.objects.bulk_create(
+            Variant(
+                message=message,
+                label=item["label"],
+                text=item["text"],
+                sms_text=item.get("sms_text", ""),
+                email_subject=item.get("email_subject", "") or email_subject,
+                preview_title=item.get("preview_title", "") or title_for_preview(initiative, title),
+                preview_description=item.get("preview_description", "") or item["text"][:200],
+            )
+            for item in variants
+        )
+    return message
+
+
+def title_for_preview(initiative, title: str) -> str:
+    return initiative.title[:100]
+
+
+def send_variant(variant: Variant, *, medium: str, by, gateway_channel=None) -> Sending:
+    """Queue a variant for the initiative's followers; the work runs in a background task."""
+    from .tasks import send_to_followers
+
+    with transaction.atomic():
+        sending = Sending.objects.create(
+            variant=variant, medium=medium, gateway_channel=gateway_channel, requested_by=by
+        )
+        pk = sending.pk
+        transaction.on_commit(lambda: send_to_followers.enqueue(pk))
+    return sending

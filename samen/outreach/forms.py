@@ -1,0 +1,118 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from samen.messaging.models import Channel
+
+from . import attribution, links
+from .models import KIND_CHOICES
+
+VARIANT_LABELS = ("A", "B", "C")
+
+
+class MessageForm(forms.Form):
+    title = forms.CharField(label=_("Name"), max_length=140, help_text=_("For your team only."))
+    target = forms.CharField(
+        label=_("Where the links lead"),
+        max_length=500,
+        help_text=_(
+            "A page on this site, such as /initiatives/clean-water/. The initiative's page when empty."
+        ),
+        required=False,
+    )
+    email_subject = forms.CharField(label=_("E-mail subject"), max_length=140, required=False)
+    text_a = forms.CharField(
+        label=_("Variant A: share text"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sms_a = forms.CharField(label=_("Variant A: SMS text (optional)"), max_length=140, required=False)
+    text_b = forms.CharField(
+        label=_("Variant B: share text (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    sms_b = forms.CharField(label=_("Variant B: SMS text (optional)"), max_length=140, required=False)
+    text_c = forms.CharField(
+        label=_("Variant C: share text (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    sms_c = forms.CharField(label=_("Variant C: SMS text (optional)"), max_length=140, required=False)
+
+    def __init__(self, *args, initiative=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initiative = initiative
+
+    def clean_target(self):
+        target = self.cleaned_data["target"].strip()
+        if not target and self.initiative is not None:
+            return self.initiative.get_absolute_url()
+        return links.clean_target(target)
+
+    def variants(self) -> list[dict]:
+        data = self.cleaned_data
+        found = []
+        for label in VARIANT_LABELS:
+            text = data.get(f"text_{label.lower()}", "").strip()
+            if text:
+                found.append(
+                    {"label": label, "text": text, "sms_text": data.get(f"sms_{label.lower()}", "").strip()}
+                )
+        return found
+
+    def clean(self):
+        data = super().clean()
+        for label in VARIANT_LABELS[1:]:
+            if data.get(f"sms_{label.lower()}") and not data.get(f"text_{label.lower()}"):
+                raise ValidationError(
+                    _("Variant %(label)s has an SMS text but no share text.") % {"label": label}
+                )
+        return data
+
+
+def sms_channels():
+    return Channel.objects.filter(enabled=True).exclude(kind="email").order_by("name")
+
+
+class SendForm(forms.Form):
+    variant = forms.ChoiceField(label=_("Variant"))
+    medium = forms.ChoiceField(label=_("Send by"), choices=[("email", _("E-mail")), ("sms", _("SMS"))])
+    gateway = forms.ModelChoiceField(
+        label=_("SMS gateway"),
+        queryset=Channel.objects.none(),
+        required=False,
+        help_text=_("Only for SMS."),
+    )
+
+    def __init__(self, *args, message=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["variant"].choices = (
+            [(v.label, v.label) for v in message.variants.all()] if message else []
+        )
+        self.fields["gateway"].queryset = sms_channels()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("medium") == "sms" and not data.get("gateway"):
+            self.add_error("gateway", _("Choose the SMS gateway to send through."))
+        return data
+
+
+class DashboardForm(forms.Form):
+    model = forms.ChoiceField(
+        label=_("Credit a conversion to"),
+        choices=[("last", _("the last touch")), ("first", _("the first touch"))],
+        required=False,
+    )
+    goal = forms.ChoiceField(
+        label=_("Compare variants on"),
+        choices=[("", _("any conversion")), *KIND_CHOICES],
+        required=False,
+    )
+
+    def chosen(self) -> tuple[str, str]:
+        if not self.is_valid():
+            return "last", ""
+        goal = self.cleaned_data.get("goal") or ""
+        return self.cleaned_data.get("model") or "last", goal if goal in attribution.CONVERSION_KINDS else ""

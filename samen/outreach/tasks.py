@@ -1,0 +1,88 @@
+"""Background work for outreach. Every task here is safe to run twice.
+
+A variant goes to each follower with a link of its own (channel e-mail or SMS, recipient set), so a
+click traces back to the person. Idempotency keys per (variant, medium, member) make a second run,
+or a second press of the button, send nothing twice. Opt-outs are messaging's job: send_email()
+and queue() store a message for an opted-out address as suppressed and send nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+from django.tasks import task
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from samen.messaging import outbox
+from samen.people.models import Member
+
+from .attribution import tracked_url
+from .models import Sending
+
+
+def mail_key(variant_pk: int, medium: str, member_pk: int) -> str:
+    return f"outreach:{variant_pk}:{medium}:{member_pk}"
+
+
+@task
+def send_to_followers(sending_id: int) -> int:
+    """Queue the variant for every follower who wants it on this medium. Returns how many."""
+    sending = (
+        Sending.objects.select_related("variant__message__initiative", "gateway_channel")
+        .filter(pk=sending_id)
+        .first()
+    )
+    if sending is None or sending.finished_at is not None:
+        return 0
+    variant = sending.variant
+    message = variant.message
+    initiative = message.initiative
+    if not initiative.is_public:
+        return 0
+    followers = Member.objects.filter(follows__initiative=initiative, is_active=True).order_by("pk")
+    if sending.medium == Sending.Medium.SMS:
+        if sending.gateway_channel is None:
+            return 0
+        followers = followers.filter(contact_by_sms=True).exclude(Q(phone="") | Q(phone__isnull=True))
+    else:
+        followers = followers.filter(contact_by_email=True)
+    queued = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for member in followers.only("pk", "email", "phone", "name").iterator():
+            address = member.phone if sending.medium == Sending.Medium.SMS else member.email
+            url = tracked_url(
+                None,
+                target=message.target,
+                channel=sending.medium,
+                variant=variant,
+                recipient=address,
+                recipient_member=member,
+            )
+            key = mail_key(variant.pk, sending.medium, member.pk)
+            channel = sending.gateway_channel
+            if sending.medium == Sending.Medium.SMS and channel is not None:
+                outbox.queue(
+                    channel.kind,
+                    address,
+                    f"{variant.text_for('sms')} {url}",
+                    key=key,
+                    member=member,
+                    channel=channel,
+                )
+            else:
+                subject = variant.email_subject or initiative.title
+                body = "\n\n".join(
+                    [
+                        variant.text,
+                        url,
+                        _("You get this because you follow %(initiative)s on Samen.")
+                        % {"initiative": initiative.title},
+                    ]
+                )
+                outbox.send_email(address, subject[:200], body, key=key, member=member)
+            queued += 1
+    Sending.objects.filter(pk=sending.pk, finished_at__isnull=True).update(
+        finished_at=timezone.now(), queued=queued
+    )
+    return queued
