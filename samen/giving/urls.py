@@ -1,4 +1,25 @@
 """Giving pages, under /give/."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "giving"
-urlpatterns: list = []
+urlpatterns = [
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/new/", views.campaign_create, name="campaign_create"),
+    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<slug:slug>/leaderboard/", views.leaderboard, name="leaderboard"),
+    path("campaigns/<slug:slug>/join/", views.join, name="join"),
+    path("campaigns/<slug:slug>/manage/", views.campaign_manage, name="campaign_manage"),
+    path("campaigns/<slug:slug>/results.csv", views.results_csv, name="results_csv"),
+    path("campaigns/<slug:slug>/promoters/<int:pk>/", views.promoter_page, name="promoter"),
+    path("campaigns/<slug:slug>/promoters/<int:pk>/qr.svg", views.promoter_qr, name="promoter_qr"),
+    path("webhooks/<str:kind>/", views.webhook, name="webhook"),
+    path("donations/<uuid:public_id>/", views.donation_status, name="donation"),
+    path("to/<slug:slug>/", views.give, name="give"),
+    path("to/<slug:slug>/goal/", views.goal_edit, name="goal"),
+    path("to/<slug:slug>/donations/", views.donations, name="donations"),
+    path("to/<slug:slug>/donations.csv", views.donations_csv, name="donations_csv"),
+    path("to/<slug:slug>/donations/<int:pk>/<str:action>/", views.donation_action, name="donation_action"),
+]

@@ -1,0 +1,415 @@
+"""Everything that changes money, in one place; the web views, the API and the webhooks call these.
+
+The state machine: new -> pending -> succeeded / failed, and succeeded -> refunded. A move is a
+conditional UPDATE from the exact state it leaves (so two webhooks racing, or the same one twice,
+move it once, and it never goes backwards). The counters on the goal, the campaign, the project
+and the promoter change with F() in the same transaction, only when the move changes whether the
+donation counts (see models.counts_toward_totals).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samen.impact import ledger
+from samen.impact.templatetags.impact import money
+from samen.messaging import outbox
+from samen.outreach import attribution
+
+from . import money as amounts
+from . import providers
+from .models import (
+    Campaign,
+    CampaignProject,
+    Donation,
+    FundraisingGoal,
+    MatchingFund,
+    Promoter,
+    ProviderEvent,
+    counts_toward_totals,
+)
+
+logger = logging.getLogger(__name__)
+
+State = Donation.State
+SOURCE = "giving.donation"
+
+# Where a state may be entered from. Nothing leads back.
+ENTERED_FROM: dict[str, tuple[str, ...]] = {
+    State.PENDING: (State.NEW,),
+    State.SUCCEEDED: (State.NEW, State.PENDING),
+    State.FAILED: (State.NEW, State.PENDING),
+    State.REFUNDED: (State.SUCCEEDED,),
+}
+STAMPS: dict[str, str] = {
+    State.SUCCEEDED: "succeeded_at",
+    State.FAILED: "failed_at",
+    State.REFUNDED: "refunded_at",
+}
+
+
+class DonationError(ValueError):
+    """Input that cannot become a donation; `field` says which form field to show it beside."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- Creating -------------------------------------------------------------------------------------
+
+
+def check_amount(amount_minor: int, currency: str) -> None:
+    try:
+        amounts.check(amount_minor, currency)
+    except amounts.AmountError as error:
+        if str(error) == "currency":
+            raise DonationError(
+                _("We cannot take gifts in %(currency)s.") % {"currency": currency}, "currency"
+            ) from None
+        low, high = amounts.limits()[currency]
+        raise DonationError(
+            _("Give between %(low)s and %(high)s.")
+            % {"low": money(low, currency), "high": money(high, currency)},
+            "amount",
+        ) from None
+
+
+def create_donation(
+    initiative,
+    *,
+    amount_minor: int,
+    currency: str,
+    email: str,
+    provider: str = "pledge",
+    name: str = "",
+    message: str = "",
+    anonymous: bool = False,
+    monthly: bool = False,
+    member=None,
+    promoter: Promoter | None = None,
+    project: CampaignProject | None = None,
+    touch_ids: list[int] | tuple[int, ...] = (),
+    return_url_for=None,
+    webhook_url: str = "",
+) -> tuple[Donation, str | None]:
+    """Store a donation and start its payment; returns (donation, where the donor goes to pay).
+
+    A promoter (or a project) ties the gift to its campaign only while the campaign runs: one made
+    at or after the end is accepted for the initiative but counts in no campaign total, leaderboard
+    or match (docs/giving.md, "Late gifts"). `return_url_for(donation)` builds the page the donor
+    comes back to from the provider.
+    """
+    currency = (currency or "").upper()
+    check_amount(amount_minor, currency)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DonationError(_("Enter a valid e-mail address for your receipt."), "email") from None
+    if not initiative.is_public or initiative.status != initiative.Status.OPEN:
+        raise DonationError(_("This initiative does not take gifts now."))
+    try:
+        kind = providers.get(provider)
+    except providers.ProviderError:
+        raise DonationError(_("Choose a way to pay."), "provider") from None
+    if not kind.is_configured():
+        raise DonationError(_("Choose a way to pay."), "provider")
+    if promoter is not None:
+        if promoter.project.initiative_id != initiative.pk:
+            raise DonationError(_("This promoter raises money for another initiative."))
+        project = promoter.project
+    if project is not None and project.initiative_id != initiative.pk:
+        raise DonationError(_("This project is another initiative."))
+    campaign = project.campaign if project is not None else None
+    now = timezone.now()
+    late = False
+    if campaign is not None:
+        if currency != campaign.currency:
+            raise DonationError(
+                _("This campaign counts gifts in %(currency)s.") % {"currency": campaign.currency}, "currency"
+            )
+        if not campaign.is_running(now):
+            # Too early or too late: the gift is welcome, the campaign does not count it.
+            late = campaign.has_ended(now)
+            campaign, project, promoter = None, None, None
+    donation = Donation.objects.create(
+        initiative=initiative,
+        member=member if member is not None and member.is_authenticated else None,
+        name=name.strip(),
+        email=email.strip(),
+        amount_minor=amount_minor,
+        currency=currency,
+        message=message.strip(),
+        anonymous=anonymous,
+        monthly=monthly,
+        provider=kind.kind,
+        campaign=campaign,
+        project=project,
+        promoter=promoter,
+        late_for_campaign=late,
+        touch_ids=list(touch_ids),
+        created_at=now,
+    )
+    return_url = return_url_for(donation) if return_url_for else ""
+    try:
+        started = kind.start(donation, return_url=return_url, webhook_url=webhook_url)
+    except providers.ProviderError:
+        logger.warning("payment start failed for donation %s", donation.pk, exc_info=True)
+        transition(donation, State.FAILED)
+        raise DonationError(
+            _("The payment could not be started. Please try again, or choose another way.")
+        ) from None
+    Donation.objects.filter(pk=donation.pk).update(
+        provider_ref=started.provider_ref, recurring_ref=started.recurring_ref
+    )
+    donation.provider_ref, donation.recurring_ref = started.provider_ref, started.recurring_ref
+    transition(donation, State.PENDING)
+    return donation, started.redirect_url
+
+
+# --- Moving ---------------------------------------------------------------------------------------
+
+
+def transition(donation: Donation, to: str, *, provider_ref: str = "", recurring_ref: str = "") -> bool:
+    """Move `donation` to `to` if it may go there from where it is now; True if this call moved it."""
+    moved_from = None
+    with transaction.atomic():
+        fields: dict = {"state": to}
+        if to in STAMPS:
+            fields[STAMPS[to]] = timezone.now()
+        if provider_ref:
+            fields["provider_ref"] = provider_ref
+        if recurring_ref:
+            fields["recurring_ref"] = recurring_ref
+        for source in ENTERED_FROM.get(to, ()):
+            if Donation.objects.filter(pk=donation.pk, state=source).update(**fields) == 1:
+                moved_from = source
+                break
+        if moved_from is None:
+            return False
+        for name, value in fields.items():
+            setattr(donation, name, value)
+        before = counts_toward_totals(donation.provider, moved_from)
+        after = counts_toward_totals(donation.provider, to)
+        if before != after:
+            _count(donation, 1 if after else -1)
+        if to == State.SUCCEEDED:
+            _after_success(donation)
+    return True
+
+
+def _count(donation: Donation, sign: int) -> None:
+    amount = F("raised_minor") + sign * donation.amount_minor
+    FundraisingGoal.objects.filter(initiative_id=donation.initiative_id, currency=donation.currency).update(
+        raised_minor=amount, supporter_count=F("supporter_count") + sign
+    )
+    if donation.campaign_id is None:
+        return
+    count = F("donation_count") + sign
+    Campaign.objects.filter(pk=donation.campaign_id).update(raised_minor=amount, donation_count=count)
+    if donation.project_id:
+        CampaignProject.objects.filter(pk=donation.project_id).update(
+            raised_minor=amount, donation_count=count
+        )
+    if donation.promoter_id:
+        Promoter.objects.filter(pk=donation.promoter_id).update(raised_minor=amount, donation_count=count)
+
+
+def _after_success(donation: Donation) -> None:
+    """The receipt, the ledger line and the conversion: each idempotent on the donation's id."""
+    initiative = donation.initiative
+    ledger.record(
+        kind=ledger.Kind.MONEY,
+        initiative=initiative,
+        source=SOURCE,
+        source_ref=str(donation.pk),
+        member=donation.member,
+        amount_minor=donation.amount_minor,
+        currency=donation.currency,
+        description=_("Donation to %(title)s") % {"title": initiative.title},
+    )
+    attribution.record_conversion(
+        kind=attribution.DONATION,
+        source=SOURCE,
+        source_ref=str(donation.pk),
+        member=donation.member,
+        touch_ids=donation.touch_ids or (),
+        initiative=initiative,
+        amount_minor=donation.amount_minor,
+        currency=donation.currency,
+    )
+    outbox.send_email(
+        donation.email,
+        _("Thank you for your gift to %(title)s") % {"title": initiative.title},
+        receipt_text(donation),
+        key=f"giving.receipt:{donation.pk}",
+        member=donation.member,
+    )
+
+
+def receipt_text(donation: Donation) -> str:
+    from django.conf import settings
+
+    lines = [
+        _("Dear %(name)s,") % {"name": donation.name or _("supporter")},
+        "",
+        _("We received your gift of %(amount)s to %(title)s. Thank you.")
+        % {"amount": money(donation.amount_minor, donation.currency), "title": donation.initiative.title},
+        "",
+        _("Receipt number: %(id)s") % {"id": donation.public_id},
+        _("Date: %(date)s") % {"date": timezone.localtime(donation.succeeded_at or timezone.now()).date()},
+    ]
+    if donation.monthly:
+        lines.append(_("You chose to give this every month."))
+    lines += ["", settings.SITE_URL + reverse("giving:donation", args=[donation.public_id])]
+    return "\n".join(lines)
+
+
+def mark_paid(donation: Donation) -> bool:
+    """The owner received a pledge's money."""
+    if donation.provider != "pledge":
+        raise DonationError(_("Only pledges are marked paid by hand; the provider reports the others."))
+    return transition(donation, State.SUCCEEDED)
+
+
+def mark_unpaid(donation: Donation) -> bool:
+    """The pledge was never paid."""
+    if donation.provider != "pledge":
+        raise DonationError(_("Only pledges are marked unpaid by hand; the provider reports the others."))
+    return transition(donation, State.FAILED)
+
+
+def refund(donation: Donation) -> bool:
+    if donation.state != State.SUCCEEDED:
+        raise DonationError(_("Only a paid donation can be refunded."))
+    try:
+        providers.get(donation.provider).refund(donation)
+    except providers.ProviderError as error:
+        raise DonationError(_("The refund failed: %(error)s") % {"error": error}) from None
+    return transition(donation, State.REFUNDED)
+
+
+def apply_webhook(kind: str, result: providers.WebhookResult) -> int:
+    """Apply what a verified webhook says; returns how many donations moved. A repeat moves none.
+
+    One transaction: if applying fails, the event is not remembered either, so the provider's
+    retry is applied rather than skipped.
+    """
+    with transaction.atomic():
+        if result.event_id:
+            try:
+                with transaction.atomic():
+                    ProviderEvent.objects.create(provider=kind, event_id=result.event_id)
+            except IntegrityError:
+                return 0
+        moved = 0
+        for update in result.updates:
+            donation = _find(kind, update)
+            if donation is None:
+                logger.info("%s webhook for a donation we do not know: %s", kind, update)
+                continue
+            moved += transition(
+                donation, update.state, provider_ref=update.provider_ref, recurring_ref=update.recurring_ref
+            )
+    return moved
+
+
+def _find(kind: str, update: providers.StatusUpdate) -> Donation | None:
+    donations = Donation.objects.filter(provider=kind).select_related("initiative")
+    if update.public_id:
+        try:
+            return donations.filter(public_id=update.public_id).first()
+        except (ValueError, ValidationError):  # not a UUID: nothing of ours
+            return None
+    if update.provider_ref:
+        return donations.filter(provider_ref=update.provider_ref).first()
+    return None
+
+
+# --- Campaigns ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Match:
+    fund: MatchingFund
+    matched_minor: int
+
+    @property
+    def percent(self) -> int:
+        return self.matched_minor * 100 // self.fund.cap_minor
+
+
+@dataclass
+class Matching:
+    matches: list[Match]
+    raised_minor: int
+
+    @property
+    def matched_minor(self) -> int:
+        return sum(m.matched_minor for m in self.matches)
+
+    @property
+    def total_minor(self) -> int:
+        return self.raised_minor + self.matched_minor
+
+
+def matching_for(campaign: Campaign, funds: list[MatchingFund] | None = None) -> Matching:
+    """Each sponsor matches 1:1, in the order they joined, what the earlier ones left unmatched."""
+    funds = list(campaign.matching_funds.all()) if funds is None else funds
+    left = max(campaign.raised_minor, 0)
+    matches = []
+    for fund in funds:
+        matched = min(fund.cap_minor, left)
+        left -= matched
+        matches.append(Match(fund, matched))
+    return Matching(matches, campaign.raised_minor)
+
+
+def add_project(campaign: Campaign, initiative, *, target_minor: int) -> CampaignProject:
+    try:
+        with transaction.atomic():
+            project = CampaignProject.objects.create(
+                campaign=campaign, initiative=initiative, target_minor=target_minor
+            )
+            campaign.board_changed()
+            return project
+    except IntegrityError:
+        raise DonationError(_("This initiative already takes part."), "initiative") from None
+
+
+def add_matching_fund(campaign: Campaign, *, sponsor: str, cap_minor: int) -> MatchingFund:
+    with transaction.atomic():
+        fund = MatchingFund.objects.create(campaign=campaign, sponsor=sponsor, cap_minor=cap_minor)
+        campaign.board_changed()
+        return fund
+
+
+def join_campaign(
+    campaign: Campaign, member, *, project: CampaignProject, story: str, target_minor: int
+) -> Promoter:
+    if project.campaign_id != campaign.pk:
+        raise DonationError(_("Choose a project of this campaign."), "project")
+    if campaign.has_ended():
+        raise DonationError(_("This campaign has ended."))
+    try:
+        with transaction.atomic():
+            promoter = Promoter.objects.create(
+                campaign=campaign,
+                member=member,
+                project=project,
+                story=story.strip(),
+                target_minor=target_minor,
+            )
+            campaign.board_changed()
+            return promoter
+    except IntegrityError:
+        raise DonationError(_("You already promote in this campaign.")) from None

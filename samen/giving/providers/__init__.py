@@ -1,0 +1,96 @@
+"""Payment providers behind one interface, found through a registry keyed by kind.
+
+A provider starts a payment for a donation (`start`), reads a webhook (`webhook`, which refuses
+anything it cannot verify with `ForgedWebhook`), and refunds (`refund`). It never changes a
+donation itself: it reports what the provider says as `StatusUpdate`s, and `actions.apply_update`
+moves the state, so every provider gets the same never-backwards, counted-once rules.
+
+How to add one: see docs/giving.md ("Adding a payment provider").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from samen.giving.models import Donation
+
+
+class ProviderError(Exception):
+    """The provider could not do it (network, refused, misconfigured)."""
+
+
+class ForgedWebhook(Exception):
+    """A webhook we cannot verify: a bad signature, an unknown payment."""
+
+
+@dataclass
+class Started:
+    redirect_url: str | None  # where the donor goes to pay; None when nothing is to be paid online
+    provider_ref: str = ""
+    recurring_ref: str = ""
+
+
+@dataclass
+class StatusUpdate:
+    state: str  # a Donation.State value
+    public_id: str = ""  # our donation id, when the provider echoes it back
+    provider_ref: str = ""  # the provider's payment id, when known
+    recurring_ref: str = ""
+
+
+@dataclass
+class WebhookResult:
+    event_id: str  # the provider's id for this delivery ("" when it has none)
+    updates: list[StatusUpdate]
+
+
+class Provider:
+    kind: ClassVar[str]
+    label: ClassVar[Any]  # a lazily translated string
+    online: ClassVar[bool] = True  # False for pledges: no money moves through Samen
+
+    def is_configured(self) -> bool:
+        return True
+
+    def start(self, donation: Donation, *, return_url: str, webhook_url: str) -> Started:
+        raise NotImplementedError
+
+    def webhook(self, request: HttpRequest) -> WebhookResult:
+        raise ForgedWebhook("this provider takes no webhooks")
+
+    def refund(self, donation: Donation) -> None:
+        raise NotImplementedError
+
+
+_registry: dict[str, type[Provider]] = {}
+
+
+def register(kind: str):
+    def decorate(cls: type[Provider]) -> type[Provider]:
+        cls.kind = kind
+        _registry[kind] = cls
+        return cls
+
+    return decorate
+
+
+def get(kind: str) -> Provider:
+    _load()
+    try:
+        return _registry[kind]()
+    except KeyError:
+        raise ProviderError(f"unknown payment provider {kind!r}") from None
+
+
+def available() -> list[Provider]:
+    """Configured providers, pledge first."""
+    _load()
+    return [cls() for cls in _registry.values() if cls().is_configured()]
+
+
+def _load() -> None:
+    from . import mollie, pledge, stripe  # noqa: F401 - importing registers them

@@ -1,0 +1,151 @@
+"""Stripe: Checkout Sessions, webhooks verified with stripe.Webhook.construct_event.
+
+Every call to Stripe's API goes through samen.core.http.request, by giving the stripe library
+our own HTTPClient. Settings: SAMEN_STRIPE_SECRET_KEY, SAMEN_STRIPE_WEBHOOK_SECRET and, for tests
+or a mock, SAMEN_STRIPE_API_BASE.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe as stripe_lib
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from samen.core import http
+
+from . import ForgedWebhook, Provider, ProviderError, Started, StatusUpdate, WebhookResult, register
+
+
+class SamenHttpClient(stripe_lib.HTTPClient):
+    """stripe's HTTPClient interface, answered by samen.core.http.request."""
+
+    name = "samen"
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        return self._send(method, url, headers, post_data)
+
+    def request_stream(self, method, url, headers, post_data=None, *, _usage=None):
+        import io
+
+        content, status, response_headers = self._send(method, url, headers, post_data)
+        return io.BytesIO(content), status, response_headers
+
+    def _send(self, method: str, url: str, headers, post_data) -> tuple[bytes, int, dict[str, str]]:
+        try:
+            response = http.request(
+                method.upper(), url, data=post_data, headers=dict(headers or {}), raise_for_status=False
+            )
+        except http.HttpError as error:
+            raise stripe_lib.APIConnectionError(str(error)) from error
+        return response.content, response.status, response.headers
+
+    def close(self):
+        return None
+
+
+def client() -> stripe_lib.StripeClient:
+    base = getattr(settings, "SAMEN_STRIPE_API_BASE", "")
+    return stripe_lib.StripeClient(
+        getattr(settings, "SAMEN_STRIPE_SECRET_KEY", ""),
+        http_client=SamenHttpClient(),
+        base_addresses={"api": base} if base else None,
+        max_network_retries=0,
+    )
+
+
+# Checkout events -> our states. Anything else Stripe sends is acknowledged and ignored.
+SESSION_EVENTS = {
+    "checkout.session.async_payment_succeeded": "succeeded",
+    "checkout.session.async_payment_failed": "failed",
+    "checkout.session.expired": "failed",
+}
+
+
+@register("stripe")
+class Stripe(Provider):
+    label = _("Card or bank (Stripe)")
+
+    def is_configured(self) -> bool:
+        return bool(getattr(settings, "SAMEN_STRIPE_SECRET_KEY", "")) and bool(
+            getattr(settings, "SAMEN_STRIPE_WEBHOOK_SECRET", "")
+        )
+
+    def start(self, donation, *, return_url, webhook_url):
+        line: dict[str, Any] = {
+            "quantity": 1,
+            "price_data": {
+                "currency": donation.currency.lower(),
+                "unit_amount": donation.amount_minor,
+                "product_data": {"name": f"Donation to {donation.initiative.title}"[:250]},
+            },
+        }
+        metadata = {"donation": str(donation.public_id)}
+        params: dict[str, Any] = {
+            "success_url": return_url,
+            "cancel_url": return_url,
+            "client_reference_id": str(donation.public_id),
+            "customer_email": donation.email,
+            "metadata": metadata,
+            "line_items": [line],
+        }
+        if donation.monthly:
+            line["price_data"]["recurring"] = {"interval": "month"}
+            params["mode"] = "subscription"
+            params["subscription_data"] = {"metadata": metadata}
+        else:
+            params["mode"] = "payment"
+            params["payment_intent_data"] = {"metadata": metadata}
+        try:
+            session = client().v1.checkout.sessions.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": f"samen-donation-{donation.public_id}"},
+            )
+        except stripe_lib.StripeError as error:
+            raise ProviderError(f"Stripe refused the checkout: {error}") from error
+        return Started(redirect_url=session.url, provider_ref=session.id)
+
+    def webhook(self, request) -> WebhookResult:
+        try:
+            event = stripe_lib.Webhook.construct_event(
+                request.body,
+                request.headers.get("Stripe-Signature", ""),
+                getattr(settings, "SAMEN_STRIPE_WEBHOOK_SECRET", ""),
+            )
+        except (ValueError, stripe_lib.SignatureVerificationError) as error:
+            raise ForgedWebhook(str(error) or "bad signature") from error
+        data = event.to_dict()  # plain dicts: StripeObjects are not dicts in stripe 16
+        kind = data["type"]
+        obj = data["data"]["object"]
+        updates: list[StatusUpdate] = []
+        if kind.startswith("checkout.session."):
+            public_id = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("donation", "")
+            ref = obj.get("payment_intent") or obj.get("id") or ""
+            recurring = obj.get("subscription") or ""
+            if kind == "checkout.session.completed":
+                paid = obj.get("payment_status") in ("paid", "no_payment_required")
+                state = "succeeded" if paid else "pending"
+            else:
+                state = SESSION_EVENTS.get(kind, "")
+            if state and public_id:
+                updates.append(
+                    StatusUpdate(state, public_id=public_id, provider_ref=ref, recurring_ref=recurring)
+                )
+        elif kind == "charge.refunded" and obj.get("refunded"):
+            public_id = (obj.get("metadata") or {}).get("donation", "")
+            updates.append(
+                StatusUpdate("refunded", public_id=public_id, provider_ref=obj.get("payment_intent") or "")
+            )
+        return WebhookResult(event_id=data["id"], updates=updates)
+
+    def refund(self, donation) -> None:
+        if not donation.provider_ref.startswith("pi_"):
+            raise ProviderError("this payment has no payment intent to refund")
+        try:
+            client().v1.refunds.create(
+                params={"payment_intent": donation.provider_ref},
+                options={"idempotency_key": f"samen-refund-{donation.public_id}"},
+            )
+        except stripe_lib.StripeError as error:
+            raise ProviderError(f"Stripe refused the refund: {error}") from error
