@@ -7,6 +7,7 @@ outsider (signed in, unrelated) and anonymous.
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from samen.initiatives.models import Follow, Initiative, TeamMember
@@ -28,6 +29,8 @@ def _fast_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.ACCOUNT_RATE_LIMITS = False
+    # Each test's database is rolled back; what a test cached about its rows must go with it.
+    cache.clear()
 
 
 def make_member(email: str, name: str, **fields) -> Member:

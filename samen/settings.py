@@ -202,6 +202,19 @@ ANYMAIL = {
     "SENDGRID_API_KEY": env("SAMEN_SENDGRID_API_KEY"),
 }
 
+# --- Payments (docs/giving.md) ------------------------------------------------------------------
+# A provider is offered on the donate form only when its keys are set; the pledge always is.
+SAMEN_STRIPE_SECRET_KEY = env("SAMEN_STRIPE_SECRET_KEY")
+SAMEN_STRIPE_WEBHOOK_SECRET = env("SAMEN_STRIPE_WEBHOOK_SECRET")
+SAMEN_STRIPE_API_BASE = env("SAMEN_STRIPE_API_BASE")  # empty: Stripe's own; tests point it at a local server
+SAMEN_MOLLIE_API_KEY = env("SAMEN_MOLLIE_API_KEY")
+SAMEN_MOLLIE_API_ENDPOINT = env("SAMEN_MOLLIE_API_ENDPOINT")
+SAMEN_GIVING_POLL_SECONDS = int(env("SAMEN_GIVING_POLL_SECONDS", "10"))
+
+# --- Outreach (docs/outreach.md) ----------------------------------------------------------------
+# Tracked links (/l/<code>) redirect only to this site and to these hosts: never an open redirect.
+SAMEN_OUTREACH_REDIRECT_HOSTS = env_list("SAMEN_OUTREACH_REDIRECT_HOSTS")
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]

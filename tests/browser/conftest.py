@@ -13,6 +13,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
 
 from .harness import Browsing
@@ -28,6 +31,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+class OneRequestAtATime(WSGIServer):
+    """The live server, answering one request at a time.
+
+    On SQLite the test database lives in memory, so the live server hands every request thread the
+    test's own connection; two requests at once (a page and its htmx fetch) then share one sqlite3
+    connection and can read each other's rows. Answered in the server's own thread, which already
+    uses that connection, they cannot. Django closes each connection after its response when the
+    server is not threaded, so the browser never waits on a kept-alive socket.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.fixture(scope="module")

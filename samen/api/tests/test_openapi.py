@@ -22,8 +22,50 @@ EXPECTED = {
     ("/api/maps/{slug}/reports/{report_id}", "get"),
     ("/api/maps/{slug}/reports.geojson", "get"),
     ("/api/maps/{slug}/clusters", "get"),
+    # volunteering
+    ("/api/opportunities", "get"),
+    ("/api/opportunities/suggested", "get"),
+    ("/api/opportunities/{opportunity_id}", "get"),
+    ("/api/opportunities/{opportunity_id}/participations", "get"),
+    ("/api/opportunities/{opportunity_id}/participations", "post"),
+    ("/api/initiatives/{slug}/opportunities", "post"),
+    ("/api/participations/{participation_id}/decision", "post"),
+    ("/api/participations/{participation_id}/withdraw", "post"),
+    ("/api/participations/{participation_id}/hours", "get"),
+    ("/api/participations/{participation_id}/hours", "post"),
+    ("/api/hours/{entry_id}/decision", "post"),
+    # giving
+    ("/api/campaigns", "get"),
+    ("/api/campaigns/{slug}", "get"),
+    ("/api/campaigns/{slug}/leaderboard", "get"),
+    ("/api/initiatives/{slug}/pledges", "post"),
+    ("/api/initiatives/{slug}/donations", "get"),
+    # plans
+    ("/api/initiatives/{slug}/plans", "get"),
+    ("/api/initiatives/{slug}/plans", "post"),
+    ("/api/plans/{plan_id}", "get"),
+    ("/api/plans/{plan_id}/sections", "post"),
+    ("/api/sections/{section_id}/reactions", "get"),
+    ("/api/sections/{section_id}/reactions", "post"),
+    ("/api/reactions/{reaction_id}", "get"),
+    # outreach: the team's own figures
+    ("/api/initiatives/{slug}/outreach/messages", "get"),
+    ("/api/initiatives/{slug}/outreach/messages", "post"),
+    ("/api/outreach/messages/{message_id}", "get"),
+    ("/api/outreach/messages/{message_id}/my-links", "post"),
+    ("/api/outreach/messages/{message_id}/stats", "get"),
 }
-WRITES = {operation for operation in EXPECTED if operation[1] in {"post", "patch"}} | {("/api/me", "get")}
+# Reads that only make sense for a token holder: their own profile, suggestions, a team's lists.
+TOKEN_READS = {
+    ("/api/me", "get"),
+    ("/api/opportunities/suggested", "get"),
+    ("/api/opportunities/{opportunity_id}/participations", "get"),
+    ("/api/participations/{participation_id}/hours", "get"),
+    ("/api/initiatives/{slug}/outreach/messages", "get"),
+    ("/api/outreach/messages/{message_id}", "get"),
+    ("/api/outreach/messages/{message_id}/stats", "get"),
+}
+WRITES = {operation for operation in EXPECTED if operation[1] in {"post", "patch"}} | TOKEN_READS
 
 
 @pytest.fixture

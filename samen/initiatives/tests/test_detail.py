@@ -82,3 +82,20 @@ def test_the_page_runs_the_same_number_of_queries_whatever_the_team_updates_and_
     many = count_queries()
 
     assert few == many
+
+
+def test_a_shared_link_to_it_previews_its_title_and_summary(client, initiative):
+    html = client.get(initiative.get_absolute_url()).content.decode()
+
+    assert f'<meta property="og:title" content="{initiative.title}">' in html
+    assert f'<meta property="og:description" content="{initiative.summary}">' in html
+    assert f'<meta property="og:url" content="http://testserver{initiative.get_absolute_url()}">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    assert "og:image" not in html  # no image, no broken preview
+
+
+def test_other_pages_preview_as_samen(client):
+    html = client.get("/initiatives/").content.decode()
+
+    assert '<meta property="og:title" content="Samen">' in html
+    assert html.count('property="og:title"') == 1
