@@ -10,6 +10,7 @@ How to add one: see docs/giving.md ("Adding a payment provider").
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -48,7 +49,9 @@ class WebhookResult:
     updates: list[StatusUpdate]
 
 
-class Provider:
+class Provider(ABC):
+    """What every payment provider does; each registered provider implements start() and refund()."""
+
     kind: ClassVar[str]
     label: ClassVar[Any]  # a lazily translated string
     online: ClassVar[bool] = True  # False for pledges: no money moves through Samen
@@ -56,14 +59,16 @@ class Provider:
     def is_configured(self) -> bool:
         return True
 
+    @abstractmethod
     def start(self, donation: Donation, *, return_url: str, webhook_url: str) -> Started:
-        raise NotImplementedError
+        """Begin paying for a new donation: where the donor goes next, and the provider's reference."""
 
     def webhook(self, request: HttpRequest) -> WebhookResult:
         raise ForgedWebhook("this provider takes no webhooks")
 
+    @abstractmethod
     def refund(self, donation: Donation) -> None:
-        raise NotImplementedError
+        """Give a succeeded donation's money back (the caller moves the state)."""
 
 
 _registry: dict[str, type[Provider]] = {}
