@@ -24,6 +24,21 @@ def absolute(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
 
 
+class OnInitiativeOut(Schema):
+    """For things that belong to an initiative and have their own page: the slug and the page's URL."""
+
+    initiative: str = Field(description="The initiative's slug.")
+    url: str
+
+    @staticmethod
+    def resolve_initiative(obj):
+        return obj.initiative.slug
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return absolute(context, obj.get_absolute_url())
+
+
 class InitiativeSummaryOut(Schema):
     slug: str
     title: str

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import BadRequest
-from samen.api.schemas import absolute
+from samen.api.schemas import OnInitiativeOut, absolute
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 from samen.plans import actions
 from samen.plans.access import get_plan_for_viewer, get_reaction_for_viewer, get_section_for_viewer
@@ -63,22 +63,12 @@ class SectionOut(Schema):
         return absolute(context, obj.get_absolute_url())
 
 
-class PlanSummaryOut(Schema):
+class PlanSummaryOut(OnInitiativeOut):
     id: int
-    initiative: str = Field(description="The initiative's slug.")
     title: str
     version: int
     answer_days: int
     created_at: datetime
-    url: str
-
-    @staticmethod
-    def resolve_initiative(obj):
-        return obj.initiative.slug
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return absolute(context, obj.get_absolute_url())
 
 
 class PlanOut(PlanSummaryOut):

@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import BadRequest
 from samen.api.pagination import Pagination
-from samen.api.schemas import absolute
+from samen.api.schemas import OnInitiativeOut
 from samen.initiatives.access import get_initiative_for_team
 from samen.volunteering import access, actions, suggest
 from samen.volunteering.models import (
@@ -32,10 +32,9 @@ router = Router(tags=["volunteering"])
 NOT_YOURS = gettext_noop("Only the participant may do this.")
 
 
-class OpportunityOut(Schema):
+class OpportunityOut(OnInitiativeOut):
     id: int
     code: str = Field(description="The SMS code: JOIN <code>, HOURS <code> <hours>.")
-    initiative: str = Field(description="The initiative's slug.")
     title: str
     description: str
     mode: str
@@ -50,15 +49,6 @@ class OpportunityOut(Schema):
     deadline: date | None
     places_available: int
     status: str
-    url: str
-
-    @staticmethod
-    def resolve_initiative(obj):
-        return obj.initiative.slug
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return absolute(context, obj.get_absolute_url())
 
 
 class OpportunityIn(Schema):
