@@ -19,9 +19,14 @@ def create_message(
     email_subject: str = "",
     subject=None,
 ) -> Message:
-    """A message with its variants (dicts with label, text and optionally sms_text, preview fields)."""
-    target = links.clean_target(target or initiative.get_absolute_url())
+    """A message with its variants (dicts with label, text and optionally sms_text, preview fields).
+
+    `initiative` is None for a message about a subject of its own (a giving campaign).
+    """
     subject = subject if subject is not None else initiative
+    if subject is None:
+        raise ValueError("a message is about an initiative or a subject")
+    target = links.clean_target(target or subject.get_absolute_url())
     if not variants:
         raise ValueError("a message needs at least one variant")
     with transaction.atomic():
@@ -40,7 +45,7 @@ def create_message(
                 text=item["text"],
                 sms_text=item.get("sms_text", ""),
                 email_subject=item.get("email_subject", "") or email_subject,
-                preview_title=item.get("preview_title", "") or title_for_preview(initiative, title),
+                preview_title=item.get("preview_title", "") or title_for_preview(subject),
                 preview_description=item.get("preview_description", "") or item["text"][:200],
             )
             for item in variants
@@ -48,8 +53,8 @@ def create_message(
     return message
 
 
-def title_for_preview(initiative, title: str) -> str:
-    return initiative.title[:100]
+def title_for_preview(subject) -> str:
+    return str(getattr(subject, "title", "") or subject)[:100]
 
 
 def send_variant(variant: Variant, *, medium: str, by, gateway_channel=None) -> Sending:

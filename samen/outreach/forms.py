@@ -16,7 +16,7 @@ class MessageForm(forms.Form):
         label=_("Where the links lead"),
         max_length=500,
         help_text=_(
-            "A page on this site, such as /initiatives/clean-water/. The initiative's page when empty."
+            "A page on this site, such as /initiatives/clean-water/. The page of what you write for when empty."
         ),
         required=False,
     )
@@ -40,14 +40,14 @@ class MessageForm(forms.Form):
     )
     sms_c = forms.CharField(label=_("Variant C: SMS text (optional)"), max_length=140, required=False)
 
-    def __init__(self, *args, initiative=None, **kwargs):
+    def __init__(self, *args, default_target: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.initiative = initiative
+        self.default_target = default_target
 
     def clean_target(self):
         target = self.cleaned_data["target"].strip()
-        if not target and self.initiative is not None:
-            return self.initiative.get_absolute_url()
+        if not target and self.default_target:
+            return self.default_target
         return links.clean_target(target)
 
     def variants(self) -> list[dict]:

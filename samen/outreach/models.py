@@ -43,11 +43,17 @@ class Message(models.Model):
     """Something a team wants to say, in one or more variants, about a subject.
 
     The subject is what the message is about: the initiative itself or any other model (a giving
-    campaign); the initiative is kept as well, since it decides who may see the dashboard.
+    campaign). An initiative's messages keep the initiative, since its team may see the dashboard;
+    a message about a subject of its own (a campaign) has none, and its app decides who sees it.
     """
 
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.CASCADE, related_name="outreach_messages", verbose_name=_("initiative")
+        Initiative,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outreach_messages",
+        verbose_name=_("initiative"),
     )
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)

@@ -224,17 +224,17 @@ def daily(message: Message, *, days: int = 30, today: date | None = None) -> tup
     return axis, dict(series)
 
 
-def initiative_summary(initiative) -> dict:
+def summary(message_ids: list[int]) -> dict:
     """Per message: clicks and visitors (daily counts) and conversions (last touch)."""
     counts = {
         item["message_id"]: item
-        for item in DailyCount.objects.filter(initiative=initiative)
+        for item in DailyCount.objects.filter(message__in=message_ids)
         .values("message_id")
         .annotate(clicks=Sum("clicks"), visitors=Sum("visitors"))
         .order_by()
     }
     conversions = dict(
-        Conversion.objects.filter(message__initiative=initiative)
+        Conversion.objects.filter(message__in=message_ids)
         .values("message_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -14,9 +14,9 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from samen.messaging import outbox
-from samen.people.models import Member
+from samen.messaging import optout, outbox
 
+from . import scopes
 from .attribution import tracked_url
 from .models import Sending
 
@@ -37,10 +37,10 @@ def send_to_followers(sending_id: int) -> int:
         return 0
     variant = sending.variant
     message = variant.message
-    initiative = message.initiative
-    if not initiative.is_public:
+    audience = scopes.audience(message)
+    if audience is None:
         return 0
-    followers = Member.objects.filter(follows__initiative=initiative, is_active=True).order_by("pk")
+    followers = audience.order_by("pk")
     if sending.medium == Sending.Medium.SMS:
         if sending.gateway_channel is None:
             return 0
@@ -49,15 +49,21 @@ def send_to_followers(sending_id: int) -> int:
         followers = followers.filter(contact_by_email=True)
     queued = 0
     with translation.override(settings.LANGUAGE_CODE):
+        about, reason = _why(message)
         for member in followers.only("pk", "email", "phone", "name").iterator():
             address = member.phone if sending.medium == Sending.Medium.SMS else member.email
-            url = tracked_url(
-                None,
-                target=message.target,
-                channel=sending.medium,
-                variant=variant,
-                recipient=address,
-                recipient_member=member,
+            # Nobody who opted out gets a link made for them; the outbox records the suppression.
+            url = (
+                ""
+                if optout.is_opted_out(address, sending.medium)
+                else tracked_url(
+                    None,
+                    target=message.target,
+                    channel=sending.medium,
+                    variant=variant,
+                    recipient=address,
+                    recipient_member=member,
+                )
             )
             key = mail_key(variant.pk, sending.medium, member.pk)
             channel = sending.gateway_channel
@@ -71,18 +77,20 @@ def send_to_followers(sending_id: int) -> int:
                     channel=channel,
                 )
             else:
-                subject = variant.email_subject or initiative.title
-                body = "\n\n".join(
-                    [
-                        variant.text,
-                        url,
-                        _("You get this because you follow %(initiative)s on Samen.")
-                        % {"initiative": initiative.title},
-                    ]
-                )
+                subject = variant.email_subject or about
+                body = "\n\n".join([variant.text, url, reason])
                 outbox.send_email(address, subject[:200], body, key=key, member=member)
             queued += 1
     Sending.objects.filter(pk=sending.pk, finished_at__isnull=True).update(
         finished_at=timezone.now(), queued=queued
     )
     return queued
+
+
+def _why(message) -> tuple[str, str]:
+    """What the message is about (the default e-mail subject) and why the recipient gets it."""
+    if message.initiative_id:
+        about = message.initiative.title
+        return about, _("You get this because you follow %(initiative)s on Samen.") % {"initiative": about}
+    rules = scopes.rules_for(message.subject)
+    return str(message.subject), rules.reason(message.subject) if rules else ""
