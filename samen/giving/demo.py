@@ -15,6 +15,8 @@ def seed(members, initiatives) -> int:
 
     `members` maps e-mail to Member, `initiatives` maps slug to Initiative.
     """
+    from samen.outreach import actions as outreach_actions
+
     from . import actions
     from .models import Campaign, FundraisingGoal
 
@@ -84,4 +86,16 @@ def seed(members, initiatives) -> int:
                 if k == 0:
                     actions.mark_paid(donation)
                 created += 1
+        outreach_actions.create_message(
+            None,
+            by=campaign.organiser,
+            title="The last hours",
+            target=campaign.get_absolute_url(),
+            subject=campaign,
+            variants=[
+                {"label": "A", "text": "A few hours left in the 24-hour action: every euro is matched 1:1."},
+                {"label": "B", "text": "Clean water, computers, a village guesthouse: give before midnight."},
+            ],
+        )
+        created += 1
     return created

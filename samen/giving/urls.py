@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import outreach, views
 
 app_name = "giving"
 urlpatterns = [
@@ -15,6 +15,22 @@ urlpatterns = [
     path("campaigns/<slug:slug>/results.csv", views.results_csv, name="results_csv"),
     path("campaigns/<slug:slug>/promoters/<int:pk>/", views.promoter_page, name="promoter"),
     path("campaigns/<slug:slug>/promoters/<int:pk>/qr.svg", views.promoter_qr, name="promoter_qr"),
+    path("campaigns/<slug:slug>/outreach/", outreach.overview, name="outreach_overview"),
+    path("campaigns/<slug:slug>/outreach/new/", outreach.message_new, name="outreach_message_new"),
+    path("campaigns/<slug:slug>/outreach/<int:pk>/", outreach.message_detail, name="outreach_message"),
+    path(
+        "campaigns/<slug:slug>/outreach/<int:pk>/send/", outreach.message_send, name="outreach_message_send"
+    ),
+    path(
+        "campaigns/<slug:slug>/outreach/<int:pk>/export.csv",
+        outreach.message_csv,
+        name="outreach_message_csv",
+    ),
+    path(
+        "campaigns/<slug:slug>/outreach/<int:pk>/share/",
+        outreach.message_share,
+        name="outreach_message_share",
+    ),
     path("webhooks/<str:kind>/", views.webhook, name="webhook"),
     path("donations/<uuid:public_id>/", views.donation_status, name="donation"),
     path("to/<slug:slug>/", views.give, name="give"),

@@ -32,6 +32,7 @@ from samen.outreach import attribution
 
 from . import access, actions, charts, providers
 from . import money as amounts
+from . import outreach as campaign_outreach
 from .forms import CampaignForm, DonateForm, GoalForm, JoinForm, MatchingFundForm, ProjectForm
 from .models import Campaign, CampaignProject, Donation, FundraisingGoal, Promoter
 
@@ -448,6 +449,7 @@ def promoter_page(request, slug, pk):
         request, target=target, text=text, subject=campaign, promoter=promoter.member
     )
     form = DonateForm(initial={"promoter": promoter.pk}, currency=campaign.currency)
+    is_me = request.user.is_authenticated and promoter.member_id == request.user.pk
     return render(
         request,
         "giving/promoter.html",
@@ -459,7 +461,8 @@ def promoter_page(request, slug, pk):
             "form": form,
             "running": campaign.is_running(),
             "ended": campaign.has_ended(),
-            "is_me": request.user.is_authenticated and promoter.member_id == request.user.pk,
+            "is_me": is_me,
+            "organiser_messages": campaign_outreach.messages_to_share(campaign) if is_me else [],
             "page_url": attribution.tracked_url(
                 request, target=target, channel="web", subject=campaign, promoter=promoter.member
             ),

@@ -1,4 +1,5 @@
-"""Outreach: messages and their variants, tracked links and the figures, for the initiative's team.
+"""Outreach: messages and their variants, tracked links and the figures, for the initiative's team
+or, for a campaign's messages, the campaign's organiser.
 
 Messages are fetched only through samen.outreach.access (404 for anyone outside the team), and
 created by the outreach app's own action, so the API and the web pages cannot drift apart.
@@ -11,6 +12,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from samen.api.auth import TokenRequest, token_auth
 from samen.api.errors import BadRequest
+from samen.giving import access as giving_access
+from samen.giving import outreach as campaign_outreach
 from samen.outreach import access, actions, stats
 from samen.outreach.attribution import CONVERSION_KINDS, share_links
 from samen.outreach.models import Message
@@ -58,9 +61,15 @@ class VariantOut(Schema):
     share_links: list[ShareLinkOut]
 
 
+class SubjectOut(Schema):
+    kind: str = Field(description=gettext_noop("What the message is about: `initiative` or `campaign`."))
+    url: str
+
+
 class MessageOut(Schema):
     id: int
-    initiative: str
+    initiative: str | None = Field(description=gettext_noop("Empty for a campaign's message."))
+    subject: SubjectOut | None
     title: str
     target: str
     created_at: str
@@ -104,10 +113,13 @@ class StatsQuery(Schema):
     )
 
 
-def _message_out(request, message: Message, promoter=None) -> dict:
+def _message_out(request, message: Message, promoter=None, target: str = "") -> dict:
     return {
         "id": message.pk,
-        "initiative": message.initiative.slug,
+        "initiative": message.initiative.slug if message.initiative_id else None,
+        "subject": {"kind": message.subject_type.model, "url": message.subject.get_absolute_url()}
+        if message.subject_type_id and message.subject is not None
+        else None,
         "title": message.title,
         "target": message.target,
         "created_at": message.created_at.isoformat(),
@@ -123,7 +135,7 @@ def _message_out(request, message: Message, promoter=None) -> dict:
                     link.__dict__
                     for link in share_links(
                         request,
-                        target=message.target,
+                        target=target or message.target,
                         text=variant.text,
                         variant=variant,
                         promoter=promoter,
@@ -137,12 +149,7 @@ def _message_out(request, message: Message, promoter=None) -> dict:
 
 
 def _team_message(user, pk: int) -> Message:
-    slug = Message.objects.filter(pk=pk).values_list("initiative__slug", flat=True).first()
-    if slug is None:
-        from django.http import Http404
-
-        raise Http404
-    return access.get_message_for_team(user, slug, pk)
+    return access.get_any_message_for_team(user, pk)
 
 
 def _row(row: stats.Row) -> dict:
@@ -187,23 +194,58 @@ def list_messages(request: TokenRequest, slug: str):
 )
 def create_message(request: TokenRequest, slug: str, payload: MessageIn):
     initiative, _role = access.get_initiative_for_outreach(request.auth, slug)
+    message = _create(request, payload, initiative, initiative)
+    message.initiative = initiative
+    return Status(201, _message_out(request, message))
+
+
+def _create(request: TokenRequest, payload: MessageIn, initiative, subject) -> Message:
     if not payload.variants:
         raise BadRequest(NO_VARIANT)
     labels = [variant.label for variant in payload.variants]
     if len(set(labels)) != len(labels):
         raise BadRequest(DUPLICATE_LABEL)
     try:
-        message = actions.create_message(
+        return actions.create_message(
             initiative,
             by=request.auth,
             title=payload.title,
             target=payload.target,
             variants=[variant.dict() for variant in payload.variants],
+            subject=subject,
         )
     except ValidationError as exc:
         raise BadRequest(exc.messages[0], {"target": exc.messages}) from exc
-    message.initiative = initiative
-    return Status(201, _message_out(request, message))
+
+
+@router.get(
+    "/campaigns/{slug}/outreach/messages",
+    response=list[MessageOut],
+    auth=token_auth,
+    summary=gettext_noop("A campaign's outreach messages"),
+    description=gettext_noop(
+        "For the campaign's organiser; newest first, with each variant's tracked links."
+    ),
+)
+def list_campaign_messages(request: TokenRequest, slug: str):
+    campaign = giving_access.get_campaign_for_organiser(request.auth, slug)
+    found = campaign_outreach.scope_for(campaign).messages().prefetch_related("variants")
+    return [_message_out(request, message) for message in found]
+
+
+@router.post(
+    "/campaigns/{slug}/outreach/messages",
+    response={201: MessageOut},
+    auth=token_auth,
+    summary=gettext_noop("Write an outreach message for a campaign"),
+    description=gettext_noop(
+        "For the campaign's organiser. Links lead to the campaign's page unless a target is given; "
+        "a promoter's own links lead to their page."
+    ),
+)
+def create_campaign_message(request: TokenRequest, slug: str, payload: MessageIn):
+    campaign = giving_access.get_campaign_for_organiser(request.auth, slug)
+    return Status(201, _message_out(request, _create(request, payload, None, campaign)))
 
 
 @router.get(
@@ -226,9 +268,8 @@ def get_message(request: TokenRequest, message_id: int):
     ),
 )
 def my_links(request: TokenRequest, message_id: int):
-    slug = Message.objects.filter(pk=message_id).values_list("initiative__slug", flat=True).first() or ""
-    message, _role = access.get_message_for_promoter(request.auth, slug, message_id)
-    return _message_out(request, message, promoter=request.auth)
+    message, target = access.get_any_message_for_promoter(request.auth, message_id)
+    return _message_out(request, message, promoter=request.auth, target=target)
 
 
 @router.get(

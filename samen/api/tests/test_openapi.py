@@ -51,6 +51,8 @@ EXPECTED = {
     # outreach: the team's own figures
     ("/api/initiatives/{slug}/outreach/messages", "get"),
     ("/api/initiatives/{slug}/outreach/messages", "post"),
+    ("/api/campaigns/{slug}/outreach/messages", "get"),
+    ("/api/campaigns/{slug}/outreach/messages", "post"),
     ("/api/outreach/messages/{message_id}", "get"),
     ("/api/outreach/messages/{message_id}/my-links", "post"),
     ("/api/outreach/messages/{message_id}/stats", "get"),
@@ -62,6 +64,7 @@ TOKEN_READS = {
     ("/api/opportunities/{opportunity_id}/participations", "get"),
     ("/api/participations/{participation_id}/hours", "get"),
     ("/api/initiatives/{slug}/outreach/messages", "get"),
+    ("/api/campaigns/{slug}/outreach/messages", "get"),
     ("/api/outreach/messages/{message_id}", "get"),
     ("/api/outreach/messages/{message_id}/stats", "get"),
 }
