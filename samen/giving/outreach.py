@@ -69,7 +69,15 @@ def _organiser_scope(request, slug: str) -> scopes.Scope:
     return scope_for(access.get_campaign_for_organiser(request.user, slug))
 
 
-overview, message_new, message_detail, message_send, message_csv = pages.manager_views(_organiser_scope)
+(
+    overview,
+    message_new,
+    message_detail,
+    message_edit,
+    message_delete,
+    message_send,
+    message_csv,
+) = pages.manager_views(_organiser_scope)
 
 
 @login_required

@@ -19,6 +19,14 @@ urlpatterns = [
     path("campaigns/<slug:slug>/outreach/new/", outreach.message_new, name="outreach_message_new"),
     path("campaigns/<slug:slug>/outreach/<int:pk>/", outreach.message_detail, name="outreach_message"),
     path(
+        "campaigns/<slug:slug>/outreach/<int:pk>/edit/", outreach.message_edit, name="outreach_message_edit"
+    ),
+    path(
+        "campaigns/<slug:slug>/outreach/<int:pk>/delete/",
+        outreach.message_delete,
+        name="outreach_message_delete",
+    ),
+    path(
         "campaigns/<slug:slug>/outreach/<int:pk>/send/", outreach.message_send, name="outreach_message_send"
     ),
     path(

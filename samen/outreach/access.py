@@ -65,7 +65,7 @@ def _subject_message(pk: int) -> Message:
 def get_any_message_for_team(user, pk: int) -> Message:
     """A message by id alone (the API): the initiative's team, or the subject's manager."""
     message = _subject_message(pk)
-    if message.initiative_id is not None:
+    if message.initiative is not None:
         return get_message_for_team(user, message.initiative.slug, pk)
     subject = message.subject
     rules = scopes.rules_for(subject)
@@ -77,7 +77,7 @@ def get_any_message_for_team(user, pk: int) -> Message:
 def get_any_message_for_promoter(user, pk: int) -> tuple[Message, str]:
     """(message, the target of this member's own links) for any signed-in member who may share it."""
     message = _subject_message(pk)
-    if message.initiative_id is not None:
+    if message.initiative is not None:
         message, _role = get_message_for_promoter(user, message.initiative.slug, pk)
         return message, message.target
     subject = message.subject

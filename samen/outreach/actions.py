@@ -53,6 +53,32 @@ def create_message(
     return message
 
 
+def update_message(message: Message, *, title: str, email_subject: str, variants: list[dict]) -> Message:
+    """New wording for a message. Its links stay as they are (where they lead, their codes and figures);
+    a variant may be added, none removed: people may have shared its links already."""
+    subject = message.subject or message.initiative
+    existing = {variant.label: variant for variant in message.variants.all()}
+    missing = set(existing) - {item["label"] for item in variants}
+    if missing:
+        raise ValueError(f"variants {sorted(missing)} cannot be removed")
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(title=title)
+        message.title = title
+        for item in variants:
+            variant = existing.get(item["label"])
+            if variant is None:
+                variant = Variant(
+                    message=message, label=item["label"], preview_title=title_for_preview(subject)
+                )
+            if not variant.preview_description or variant.preview_description == variant.text[:200]:
+                variant.preview_description = item["text"][:200]
+            variant.text = item["text"]
+            variant.sms_text = item.get("sms_text", "")
+            variant.email_subject = email_subject
+            variant.save()
+    return message
+
+
 def title_for_preview(subject) -> str:
     return str(getattr(subject, "title", "") or subject)[:100]
 

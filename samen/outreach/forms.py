@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -40,9 +42,22 @@ class MessageForm(forms.Form):
     )
     sms_c = forms.CharField(label=_("Variant C: SMS text (optional)"), max_length=140, required=False)
 
-    def __init__(self, *args, default_target: str = "", **kwargs):
+    def __init__(self, *args, default_target: str = "", keep: tuple[str, ...] = (), **kwargs):
+        """`keep`: the labels of the variants a message has already (editing it): they stay."""
         super().__init__(*args, **kwargs)
         self.default_target = default_target
+        self.keep = keep
+        if keep:
+            # Where the links lead is fixed once they exist: shared links must keep working.
+            self.fields["target"].disabled = True
+            self.fields["target"].help_text = _("Links already made keep leading here.")
+            for label in keep:
+                field = self.fields[f"text_{label.lower()}"]
+                field.required = True
+                field.label = _("Variant %(label)s: share text") % {"label": label}
+                field.error_messages["required"] = _(
+                    "Variant %(label)s stays: people may have shared its links. Give it a text."
+                ) % {"label": label}
 
     def clean_target(self):
         target = self.cleaned_data["target"].strip()
@@ -99,17 +114,16 @@ class SendForm(forms.Form):
         return data
 
 
+MODEL_CHOICES = [("last", _("the last touch")), ("first", _("the first touch"))]
+
+
+def goal_choices() -> list[tuple[str, Any]]:
+    return [("", _("any conversion")), *KIND_CHOICES]
+
+
 class DashboardForm(forms.Form):
-    model = forms.ChoiceField(
-        label=_("Credit a conversion to"),
-        choices=[("last", _("the last touch")), ("first", _("the first touch"))],
-        required=False,
-    )
-    goal = forms.ChoiceField(
-        label=_("Compare variants on"),
-        choices=[("", _("any conversion")), *KIND_CHOICES],
-        required=False,
-    )
+    model = forms.ChoiceField(label=_("Credit a conversion to"), choices=MODEL_CHOICES, required=False)
+    goal = forms.ChoiceField(label=_("Compare variants on"), choices=goal_choices, required=False)
 
     def chosen(self) -> tuple[str, str]:
         if not self.is_valid():

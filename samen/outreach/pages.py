@@ -9,7 +9,8 @@ same templates serve /outreach/<initiative>/… and /give/campaigns/<campaign>/o
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -31,7 +32,7 @@ from samen.people.models import Member
 from . import actions, scopes, stats
 from .attribution import share_links
 from .charts import daily_chart
-from .forms import DashboardForm, MessageForm, SendForm, sms_channels
+from .forms import MODEL_CHOICES, DashboardForm, MessageForm, SendForm, goal_choices, sms_channels
 from .models import KIND_CHOICES, Conversion, DailyCount, Message, Sending, Variant
 from .scopes import Scope
 
@@ -87,6 +88,54 @@ def message_new(request, scope: Scope):
     return render(
         request, "outreach/message_form.html", _context(scope, form=form, back_url=scope.url("overview"))
     )
+
+
+def message_edit(request, scope: Scope, message: Message):
+    variants = list(message.variants.all())
+    initial = {"title": message.title, "target": message.target}
+    for variant in variants:
+        initial[f"text_{variant.label.lower()}"] = variant.text
+        initial[f"sms_{variant.label.lower()}"] = variant.sms_text
+        initial["email_subject"] = initial.get("email_subject") or variant.email_subject
+    form = MessageForm(
+        request.POST or None,
+        initial=initial,
+        default_target=message.target,
+        keep=tuple(variant.label for variant in variants),
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.update_message(
+            message,
+            title=form.cleaned_data["title"],
+            email_subject=form.cleaned_data["email_subject"],
+            variants=form.variants(),
+        )
+        flash.success(request, _("The message is changed. Its links stay the same."))
+        return redirect(scope.url("message", message.pk))
+    back = scope.url("message", message.pk)
+    return render(
+        request,
+        "outreach/message_form.html",
+        _context(scope, form=form, back_url=back, message=message, editing=True),
+    )
+
+
+def has_figures(message: Message) -> bool:
+    return (
+        DailyCount.objects.filter(message=message).exists()
+        or Conversion.objects.filter(message=message).exists()
+    )
+
+
+def message_delete(request, scope: Scope, message: Message):
+    """Only a message nobody has clicked yet: figures, once there, stay."""
+    if has_figures(message):
+        flash.error(request, _("People have used this message's links; it stays, with its figures."))
+        return redirect(scope.url("message", message.pk))
+    title = message.title
+    message.delete()
+    flash.success(request, _("The message “%(title)s” is deleted.") % {"title": title})
+    return redirect(scope.url("overview"))
 
 
 def _labels(message: Message, variants: list[Variant]):
@@ -174,12 +223,14 @@ def message_detail(request, scope: Scope, message: Message):
         model=model,
         figures=mark_safe(figures),  # noqa: S308 - our own template's output, escaped when rendered
         goal=goal,
-        model_choices=dashboard.fields["model"].choices,
-        goal_choices=dashboard.fields["goal"].choices,
+        model_choices=MODEL_CHOICES,
+        goal_choices=goal_choices(),
         can_send=scopes.audience(message) is not None,
         gateways=list(sms_channels().only("pk", "name")),
         sendings=Sending.objects.filter(variant__message=message).select_related("variant")[:10],
         back_url=scope.url("overview"),
+        edit_url=scope.url("message_edit", message.pk),
+        delete_url=None if has_figures(message) else scope.url("message_delete", message.pk),
         share_url=scope.url("message_share", message.pk),
         send_url=scope.url("message_send", message.pk),
     )
@@ -192,7 +243,7 @@ def message_send(request, scope: Scope, message: Message):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                flash.error(request, error)
+                flash.error(request, str(error))
         return redirect(back)
     if scopes.audience(message) is None:
         flash.error(request, _("This message has nobody to be sent to; share its links instead."))
@@ -212,6 +263,17 @@ def message_send(request, scope: Scope, message: Message):
     return redirect(back)
 
 
+@dataclass
+class _Day:
+    """One CSV row: a day, variant and channel."""
+
+    clicks: int = 0
+    visitors: int = 0
+    kinds: Counter = field(default_factory=Counter)
+    money: Counter = field(default_factory=Counter)
+    minutes: int = 0
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -220,15 +282,7 @@ class _Echo:
 def message_csv(request, scope: Scope, message: Message):
     """Per day, variant and channel: clicks, unique visitors and conversions of each kind (last touch)."""
     variant_labels = dict(message.variants.values_list("pk", "label"))
-    rows = defaultdict(
-        lambda: {
-            "clicks": 0,
-            "visitors": 0,
-            "kinds": defaultdict(int),
-            "money": defaultdict(int),
-            "minutes": 0,
-        }
-    )
+    rows: defaultdict[tuple, _Day] = defaultdict(_Day)
     for item in (
         DailyCount.objects.filter(message=message)
         .values("day", "variant", "channel")
@@ -236,20 +290,20 @@ def message_csv(request, scope: Scope, message: Message):
         .order_by()
     ):
         row = rows[(item["day"], item["variant"], item["channel"])]
-        row["clicks"] += item["clicks"]
-        row["visitors"] += item["visitors"]
-    for item in (
+        row.clicks += item["clicks"]
+        row.visitors += item["visitors"]
+    for conversion in (
         Conversion.objects.filter(message=message)
         .annotate(day=TruncDate("occurred_at"))
         .values("day", "variant", "channel", "kind", "currency")
         .annotate(n=Count("id"), amount=Sum("amount_minor"), minutes=Sum("minutes"))
         .order_by()
     ):
-        row = rows[(item["day"], item["variant"], item["channel"])]
-        row["kinds"][item["kind"]] += item["n"]
-        if item["amount"] and item["currency"]:
-            row["money"][item["currency"]] += item["amount"]
-        row["minutes"] += item["minutes"] or 0
+        row = rows[(conversion["day"], conversion["variant"], conversion["channel"])]
+        row.kinds[conversion["kind"]] += conversion["n"]
+        if conversion["amount"] and conversion["currency"]:
+            row.money[conversion["currency"]] += conversion["amount"]
+        row.minutes += conversion["minutes"] or 0
 
     def lines():
         writer = csv.writer(_Echo())
@@ -259,17 +313,17 @@ def message_csv(request, scope: Scope, message: Message):
         for (day, variant, channel), row in sorted(
             rows.items(), key=lambda item: (item[0][0], str(item[0][1]), item[0][2])
         ):
-            money = " ".join(f"{currency}:{amount}" for currency, amount in sorted(row["money"].items()))
+            money = " ".join(f"{currency}:{amount}" for currency, amount in sorted(row.money.items()))
             yield writer.writerow(
                 [
                     day.isoformat(),
                     variant_labels.get(variant, ""),
                     channel,
-                    row["clicks"],
-                    row["visitors"],
-                    *(row["kinds"].get(kind, 0) for kind in stats.KINDS),
+                    row.clicks,
+                    row.visitors,
+                    *(row.kinds[kind] for kind in stats.KINDS),
                     money,
-                    row["minutes"],
+                    row.minutes,
                 ]
             )
 
@@ -313,7 +367,8 @@ def manager_views(get_scope):
     """The views of the pages only a scope's managers see, for a URLconf.
 
     `get_scope(request, slug)` checks the viewer (404 or 403 for anyone else) and returns the scope.
-    Returns (overview, message_new, message_detail, message_send, message_csv).
+    Returns (overview, message_new, message_detail, message_edit, message_delete, message_send,
+    message_csv).
     """
 
     def with_message(page):
@@ -331,6 +386,8 @@ def manager_views(get_scope):
             )
         ),
         login_required(require_GET(with_message(message_detail))),
+        login_required(require_http_methods(["GET", "POST"])(with_message(message_edit))),
+        login_required(require_POST(with_message(message_delete))),
         login_required(require_POST(with_message(message_send))),
         login_required(require_GET(with_message(message_csv))),
     )

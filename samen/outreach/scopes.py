@@ -23,7 +23,16 @@ from django.utils.translation import gettext as _
 from .models import Message
 
 # The names every scope's URLconf provides, after its prefix ("outreach:" or "giving:outreach_").
-PAGES = ("overview", "message_new", "message", "message_send", "message_csv", "message_share")
+PAGES = (
+    "overview",
+    "message_new",
+    "message",
+    "message_edit",
+    "message_delete",
+    "message_send",
+    "message_csv",
+    "message_share",
+)
 
 
 @dataclass(frozen=True)
@@ -105,10 +114,11 @@ def audience(message: Message) -> QuerySet | None:
     """Who a message may be sent to: the initiative's followers, or its subject's audience."""
     from samen.people.models import Member
 
-    if message.initiative_id is not None:
-        if not message.initiative.is_public:
+    initiative = message.initiative
+    if initiative is not None:
+        if not initiative.is_public:
             return None
-        return Member.objects.filter(follows__initiative=message.initiative, is_active=True)
+        return Member.objects.filter(follows__initiative=initiative, is_active=True)
     subject = message.subject
     rules = rules_for(subject)
     return rules.audience(subject) if rules is not None else None

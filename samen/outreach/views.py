@@ -73,7 +73,15 @@ def _scope(request, slug):
     return scopes.for_initiative(initiative)
 
 
-overview, message_new, message_detail, message_send, message_csv = pages.manager_views(_scope)
+(
+    overview,
+    message_new,
+    message_detail,
+    message_edit,
+    message_delete,
+    message_send,
+    message_csv,
+) = pages.manager_views(_scope)
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Journey: a campaign's organiser writes an outreach message in two variants (JavaScript off), a
 promoter takes it from their own page and gets links of their own, a visitor comes in through
 variant B on X and pledges, and once the pledge is paid the organiser's dashboard credits it to
-"Variant B · X" and to the promoter. axe checks every page.
+"Variant B · X" and to the promoter. On the way the organiser fixes a text. axe checks every page.
 """
 
 import re
@@ -67,6 +67,15 @@ def test_a_campaign_message_shared_by_a_promoter_credits_a_gift_to_variant_chann
     expect(organiser.get_by_role("link", name="Back to outreach")).to_have_attribute(
         "href", f"/give/campaigns/{campaign.slug}/outreach/"
     )
+    # A typo is fixed without touching the links.
+    with organiser.expect_navigation():
+        organiser.get_by_role("link", name="Change the texts").click()
+    check_a11y(organiser)
+    organiser.get_by_label("Variant A: share text").fill("Six hours left: every euro counts double.")
+    with organiser.expect_navigation():
+        organiser.get_by_role("button", name="Save the texts").click()
+    expect(organiser.get_by_role("status")).to_contain_text("Its links stay the same")
+    check_a11y(organiser)
 
     # The promoter finds the message on their own page and takes links of their own.
     mine = browsing.new_page(member=member)

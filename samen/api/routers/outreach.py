@@ -113,13 +113,18 @@ class StatsQuery(Schema):
     )
 
 
+def _subject_out(message: Message) -> dict | None:
+    subject, kind = message.subject, message.subject_type
+    if subject is None or kind is None:
+        return None
+    return {"kind": kind.model, "url": subject.get_absolute_url()}
+
+
 def _message_out(request, message: Message, promoter=None, target: str = "") -> dict:
     return {
         "id": message.pk,
-        "initiative": message.initiative.slug if message.initiative_id else None,
-        "subject": {"kind": message.subject_type.model, "url": message.subject.get_absolute_url()}
-        if message.subject_type_id and message.subject is not None
-        else None,
+        "initiative": message.initiative.slug if message.initiative is not None else None,
+        "subject": _subject_out(message),
         "title": message.title,
         "target": message.target,
         "created_at": message.created_at.isoformat(),

@@ -101,6 +101,7 @@ def test_only_the_organiser_sees_the_dashboard_csv_and_sending(
         base,
         f"{base}new/",
         f"{base}{campaign_message.pk}/",
+        f"{base}{campaign_message.pk}/edit/",
         f"{base}{campaign_message.pk}/export.csv",
     ]
     for path in pages:
@@ -111,6 +112,16 @@ def test_only_the_organiser_sees_the_dashboard_csv_and_sending(
         assert client.get(path).status_code == 302, path  # to the sign-in page
     send = f"{base}{campaign_message.pk}/send/"
     assert client_as(member).post(send, {"variant": "A", "medium": "email"}).status_code == 403
+    assert client_as(member).post(f"{base}{campaign_message.pk}/delete/").status_code == 403
+    assert Message.objects.filter(pk=campaign_message.pk).exists()
+    edited = client_as(outsider).post(
+        f"{base}{campaign_message.pk}/edit/", {**FORM, "title": "The last six hours", "text_a": "Give now."}
+    )
+    assert edited["Location"] == f"{base}{campaign_message.pk}/"
+    assert campaign_message.variants.get(label="A").text == "Give now."
+    deleted = client_as(outsider).post(f"{base}{campaign_message.pk}/delete/")
+    assert deleted["Location"] == base
+    assert not Message.objects.exists()
     # Another campaign's organiser cannot reach this message through their own campaign either.
     assert client_as(outsider).get(f"{base}{campaign_message.pk + 1000}/").status_code == 404
 
