@@ -77,10 +77,12 @@ def get_donation_by_public_id(public_id) -> Donation:
 
 
 def supporters(initiative, limit: int = 50):
-    """Public: who gave (anonymous gifts without a name), newest first."""
+    """Public: who gave (anonymous gifts without a name), newest first; a monthly gift once."""
     return (
         Donation.objects.filter(
-            initiative=initiative, state__in=[Donation.State.SUCCEEDED, Donation.State.PENDING]
+            initiative=initiative,
+            state__in=[Donation.State.SUCCEEDED, Donation.State.PENDING],
+            parent__isnull=True,
         )
         .exclude(state=Donation.State.PENDING, provider__in=["stripe", "mollie"])
         .only("name", "anonymous", "amount_minor", "currency", "message", "created_at", "state", "provider")

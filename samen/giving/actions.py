@@ -1,6 +1,8 @@
 """Everything that changes money, in one place; the web views, the API and the webhooks call these.
 
-The state machine: new -> pending -> succeeded / failed, and succeeded -> refunded. A move is a
+The state machine: new -> pending -> succeeded / failed, and succeeded -> refunded. A refund puts
+a reversing line in the ledger. A monthly gift's later months arrive as repeats (record_repeat):
+each is a donation of its own, linked to the first, entering at succeeded. A move is a
 conditional UPDATE from the exact state it leaves (so two webhooks racing, or the same one twice,
 move it once, and it never goes backwards). The counters on the goal, the campaign, the project
 and the promoter change with F() in the same transaction, only when the move changes whether the
@@ -204,13 +206,17 @@ def transition(donation: Donation, to: str, *, provider_ref: str = "", recurring
             _count(donation, 1 if after else -1)
         if to == State.SUCCEEDED:
             _after_success(donation)
+        elif to == State.REFUNDED:
+            _after_refund(donation)
     return True
 
 
 def _count(donation: Donation, sign: int) -> None:
     amount = F("raised_minor") + sign * donation.amount_minor
+    # A later month of a monthly gift adds money, not another supporter.
+    supporters = F("supporter_count") + (0 if donation.parent_id else sign)
     FundraisingGoal.objects.filter(initiative_id=donation.initiative_id, currency=donation.currency).update(
-        raised_minor=amount, supporter_count=F("supporter_count") + sign
+        raised_minor=amount, supporter_count=supporters
     )
     if donation.campaign_id is None:
         return
@@ -227,6 +233,10 @@ def _count(donation: Donation, sign: int) -> None:
 def _after_success(donation: Donation) -> None:
     """The receipt, the ledger line and the conversion: each idempotent on the donation's id."""
     initiative = donation.initiative
+    if donation.parent_id:
+        description = _("Monthly donation to %(title)s") % {"title": initiative.title}
+    else:
+        description = _("Donation to %(title)s") % {"title": initiative.title}
     ledger.record(
         kind=ledger.Kind.MONEY,
         initiative=initiative,
@@ -235,7 +245,7 @@ def _after_success(donation: Donation) -> None:
         member=donation.member,
         amount_minor=donation.amount_minor,
         currency=donation.currency,
-        description=_("Donation to %(title)s") % {"title": initiative.title},
+        description=description,
     )
     attribution.record_conversion(
         kind=attribution.DONATION,
@@ -256,6 +266,16 @@ def _after_success(donation: Donation) -> None:
     )
 
 
+def _after_refund(donation: Donation) -> None:
+    """The ledger takes the gift back: a reversing line, once per donation, lowers every total."""
+    ledger.record_reversal(
+        source=SOURCE,
+        source_ref=str(donation.pk),
+        reversal_ref=f"{donation.pk}:refund",
+        description=_("Refund of donation to %(title)s") % {"title": donation.initiative.title},
+    )
+
+
 def receipt_text(donation: Donation) -> str:
     from django.conf import settings
 
@@ -268,7 +288,7 @@ def receipt_text(donation: Donation) -> str:
         _("Receipt number: %(id)s") % {"id": donation.public_id},
         _("Date: %(date)s") % {"date": timezone.localtime(donation.succeeded_at or timezone.now()).date()},
     ]
-    if donation.monthly:
+    if donation.monthly or donation.parent_id:
         lines.append(_("You chose to give this every month."))
     lines += ["", settings.SITE_URL + reverse("giving:donation", args=[donation.public_id])]
     return "\n".join(lines)
@@ -317,10 +337,71 @@ def apply_webhook(kind: str, result: providers.WebhookResult) -> int:
             if donation is None:
                 logger.info("%s webhook for a donation we do not know: %s", kind, update)
                 continue
+            if update.subscription_ref:
+                # Stored whether or not the state moves: the subscription exists at the provider now.
+                Donation.objects.filter(pk=donation.pk, subscription_ref="").update(
+                    subscription_ref=update.subscription_ref
+                )
             moved += transition(
                 donation, update.state, provider_ref=update.provider_ref, recurring_ref=update.recurring_ref
             )
+        for repeat in result.repeats:
+            moved += record_repeat(kind, repeat) is not None
+        for stopped in result.stopped:
+            Donation.objects.filter(
+                provider=kind, parent=None, recurring_ref=stopped.recurring_ref, recurring_ended_at=None
+            ).exclude(recurring_ref="").update(recurring_ended_at=stopped.at or timezone.now())
     return moved
+
+
+def record_repeat(kind: str, repeat: providers.Repeat) -> Donation | None:
+    """A later month of a monthly gift, paid: a new succeeded donation under the first one.
+
+    Once per provider payment: the partial unique constraint giving_repeat_once makes a repeat (or
+    a concurrent retry) of the same webhook a no-op, which returns None. The new donation goes
+    through the usual success path (totals, receipt, ledger, conversion). It counts for the
+    initiative, and for the first gift's campaign only while that campaign still runs: a
+    donation after the end does not count for the campaign (docs/giving.md, "Late gifts").
+    """
+    parents = Donation.objects.filter(
+        provider=kind, parent=None, monthly=True, recurring_ref=repeat.recurring_ref
+    ).exclude(recurring_ref="")
+    if repeat.subscription_ref:
+        parents = parents.filter(subscription_ref=repeat.subscription_ref)
+    parent = parents.select_related("initiative", "campaign").order_by("created_at", "id").first()
+    if parent is None:
+        logger.info("%s repeat for a monthly gift we do not know: %s", kind, repeat)
+        return None
+    now = timezone.now()
+    campaign = parent.campaign
+    running = campaign is not None and campaign.is_running(now) and campaign.currency == repeat.currency
+    try:
+        with transaction.atomic():
+            child = Donation.objects.create(
+                parent=parent,
+                initiative=parent.initiative,
+                member_id=parent.member_id,
+                name=parent.name,
+                email=parent.email,
+                amount_minor=repeat.amount_minor,
+                currency=repeat.currency,
+                anonymous=parent.anonymous,
+                provider=kind,
+                provider_ref=repeat.provider_ref,
+                campaign=campaign if running else None,
+                project_id=parent.project_id if running else None,
+                promoter_id=parent.promoter_id if running else None,
+                touch_ids=list(parent.touch_ids or ()),
+                created_at=now,
+            )
+    except IntegrityError:
+        if Donation.objects.filter(
+            provider=kind, provider_ref=repeat.provider_ref, parent__isnull=False
+        ).exists():
+            return None  # this payment is a repeat already
+        raise
+    transition(child, State.SUCCEEDED)
+    return child
 
 
 def _find(kind: str, update: providers.StatusUpdate) -> Donation | None:

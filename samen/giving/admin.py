@@ -13,9 +13,19 @@ from .models import (
 
 @admin.register(Donation)
 class DonationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "initiative", "amount_minor", "currency", "provider", "state", "campaign")
-    list_filter = ("state", "provider")
-    search_fields = ("email", "name", "provider_ref")
+    list_display = (
+        "created_at",
+        "initiative",
+        "amount_minor",
+        "currency",
+        "provider",
+        "state",
+        "monthly",
+        "campaign",
+    )
+    list_select_related = ("initiative", "campaign")
+    list_filter = ("state", "provider", "monthly", ("parent", admin.EmptyFieldListFilter))
+    search_fields = ("email", "name", "provider_ref", "recurring_ref", "subscription_ref")
     # States move only through samen.giving.actions (conditional UPDATEs that keep the totals exact).
     readonly_fields = (
         "state",
@@ -23,6 +33,10 @@ class DonationAdmin(admin.ModelAdmin):
         "currency",
         "provider",
         "provider_ref",
+        "recurring_ref",
+        "subscription_ref",
+        "recurring_ended_at",
+        "parent",
         "campaign",
         "promoter",
     )

@@ -189,6 +189,16 @@ class Donation(models.Model):
     provider_ref = models.CharField(max_length=120, blank=True, db_index=True)
     # The provider's recurring handle: a Stripe subscription, a Mollie customer (for the mandate).
     recurring_ref = models.CharField(max_length=120, blank=True)
+    # Mollie only: the subscription made on that customer once the first payment is paid (on
+    # Stripe the subscription is recurring_ref itself).
+    subscription_ref = models.CharField(max_length=120, blank=True)
+    # When the provider stopped the monthly repeat (the donor or the team cancelled it).
+    recurring_ended_at = models.DateTimeField(_("monthly gift stopped"), null=True, blank=True)
+    # A later month of a monthly gift: its own donation (own receipt, ledger line and refund),
+    # pointing at the first one, which holds the provider's recurring handle.
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats"
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
     # Set only for a donation made while its campaign ran (see actions.create_donation).
     campaign = models.ForeignKey(
@@ -217,6 +227,13 @@ class Donation(models.Model):
                 condition=Q(state__in=["new", "pending", "succeeded", "failed", "refunded"]),
                 name="giving_donation_state_known",
             ),
+            # A provider's payment becomes one repeat, however often (and however concurrently)
+            # its webhook arrives.
+            models.UniqueConstraint(
+                fields=["provider", "provider_ref"],
+                condition=Q(parent__isnull=False),
+                name="giving_repeat_once",
+            ),
         ]
         indexes = [models.Index(fields=["initiative", "state"])]
 
@@ -233,6 +250,10 @@ class Donation(models.Model):
     @property
     def counts(self) -> bool:
         return counts_toward_totals(self.provider, self.state)
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.parent_id is not None
 
 
 def counts_toward_totals(provider: str, state: str) -> bool:

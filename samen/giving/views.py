@@ -172,7 +172,7 @@ def _recount_goal(goal: FundraisingGoal) -> None:
     counting = Q(state=Donation.State.SUCCEEDED) | Q(state=Donation.State.PENDING, provider="pledge")
     row = Donation.objects.filter(
         counting, initiative_id=goal.initiative_id, currency=goal.currency
-    ).aggregate(total=Sum("amount_minor", default=0), n=Count("id"))
+    ).aggregate(total=Sum("amount_minor", default=0), n=Count("id", filter=Q(parent__isnull=True)))
     FundraisingGoal.objects.filter(pk=goal.pk).update(raised_minor=row["total"], supporter_count=row["n"])
 
 

@@ -19,12 +19,12 @@ class ContributionAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "occurred_at"
     list_select_related = ["initiative", "member"]
-    raw_id_fields = ["initiative", "member"]
+    raw_id_fields = ["initiative", "member", "reverses"]
 
     # Lines are written by the features through ledger.record(); the source pair is what makes
     # recording idempotent, so it must not be edited afterwards.
     def get_readonly_fields(self, request, obj=None):
-        return ["source", "source_ref", "created_at"] if obj else ["created_at"]
+        return ["source", "source_ref", "reverses", "created_at"] if obj else ["created_at"]
 
     @admin.display(description=_("amount"))
     def what(self, obj):

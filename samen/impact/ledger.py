@@ -62,6 +62,50 @@ def record(
         return Contribution.objects.get(source=source, source_ref=source_ref), False
 
 
+def record_reversal(
+    *,
+    source: str,
+    source_ref: str,
+    reversal_ref: str,
+    description: str = "",
+    occurred_at: datetime | None = None,
+) -> tuple[Contribution | None, bool]:
+    """Take a money line back (a refund); returns (reversing line, created), or (None, False).
+
+    The reversing line copies the member, initiative and currency with the amount negated, so
+    every total drops back while both lines stay readable. It is recorded under (source,
+    reversal_ref), and a line can be reversed only once, so calling this twice changes nothing.
+    Returns (None, False) when there is no such line to reverse.
+    """
+    reversal_ref = str(reversal_ref)
+    description = (description or "").strip()
+    _validate_source(source, reversal_ref, description, occurred_at)
+    original = Contribution.objects.filter(source=source, source_ref=str(source_ref)).first()
+    if original is None:
+        return None, False
+    if original.kind != Kind.MONEY or original.reverses_id is not None:
+        raise ValueError("only a money line can be reversed, and a reversal cannot be reversed again")
+    defaults = {
+        "kind": Kind.MONEY,
+        "initiative_id": original.initiative_id,
+        "member_id": original.member_id,
+        "amount_minor": -original.amount_minor,
+        "currency": original.currency,
+        "description": description,
+        "reverses": original,
+        "occurred_at": occurred_at or timezone.now(),
+    }
+    try:
+        with transaction.atomic():
+            return Contribution.objects.get_or_create(
+                source=source, source_ref=reversal_ref, defaults=defaults
+            )
+    except IntegrityError:
+        # Lost a race: the line is reversed already (under this ref, or under another one).
+        line = Contribution.objects.filter(source=source, source_ref=reversal_ref).first()
+        return line or Contribution.objects.get(reverses=original), False
+
+
 def _max_length(field: str) -> int:
     return int(getattr(Contribution._meta.get_field(field), "max_length", 0) or 0)
 
@@ -69,18 +113,7 @@ def _max_length(field: str) -> int:
 def _validate(kind, source, source_ref, amount_minor, currency, minutes, description, occurred_at) -> None:
     if kind not in Kind.values:
         raise ValueError(f"unknown contribution kind {kind!r}; expected one of {', '.join(Kind.values)}")
-    if not source or not source_ref:
-        raise ValueError(
-            "a contribution needs a source and a source_ref, so that recording it twice is harmless"
-        )
-    if len(source) > _max_length("source"):
-        raise ValueError(f"source {source!r} is too long")
-    if len(source_ref) > _max_length("source_ref"):
-        raise ValueError(f"source_ref {source_ref!r} is too long")
-    if len(description) > _max_length("description"):
-        raise ValueError("the description is longer than 300 characters")
-    if occurred_at is not None and timezone.is_naive(occurred_at):
-        raise ValueError("occurred_at must be timezone-aware")
+    _validate_source(source, source_ref, description, occurred_at)
     if not isinstance(amount_minor, int) or not isinstance(minutes, int):
         # Floats creep in from arithmetic on money; refuse them rather than round silently.
         raise ValueError("amount_minor and minutes must be whole numbers")
@@ -102,6 +135,21 @@ def _validate(kind, source, source_ref, amount_minor, currency, minutes, descrip
         raise ValueError("only time contributions carry minutes")
     if kind == Kind.KNOWLEDGE and not description:
         raise ValueError("a knowledge contribution needs a description of what was shared")
+
+
+def _validate_source(source, source_ref, description, occurred_at) -> None:
+    if not source or not source_ref:
+        raise ValueError(
+            "a contribution needs a source and a source_ref, so that recording it twice is harmless"
+        )
+    if len(source) > _max_length("source"):
+        raise ValueError(f"source {source!r} is too long")
+    if len(source_ref) > _max_length("source_ref"):
+        raise ValueError(f"source_ref {source_ref!r} is too long")
+    if len(description) > _max_length("description"):
+        raise ValueError("the description is longer than 300 characters")
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        raise ValueError("occurred_at must be timezone-aware")
 
 
 @dataclass
@@ -180,7 +228,9 @@ def monthly_for_member(member, *, months: int = 12, now: datetime | None = None)
     lines = Contribution.objects.filter(member=member, occurred_at__gte=first).annotate(
         month=TruncMonth("occurred_at", tzinfo=timezone.get_current_timezone())
     )
-    for row in lines.values("month", "kind").annotate(n=Count("id"), minutes=Sum("minutes")).order_by():
+    # A refund is not a contribution of its own: it lowers the month's money, not its count.
+    given = lines.filter(reverses__isnull=True)
+    for row in given.values("month", "kind").annotate(n=Count("id"), minutes=Sum("minutes")).order_by():
         month = by_month.get(_as_date(row["month"]))
         if month is None:  # a line dated in the future
             continue

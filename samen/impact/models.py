@@ -35,6 +35,16 @@ class Contribution(models.Model):
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     minutes = models.PositiveIntegerField(_("minutes"), default=0)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    # Set on a line that takes an earlier money line back (a refunded donation): same member,
+    # initiative and currency, the amount negated, so every total drops back without rewriting history.
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reversal",
+        verbose_name=_("reverses"),
+    )
     source = models.CharField(_("source"), max_length=60)
     source_ref = models.CharField(_("source reference"), max_length=80)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
@@ -47,7 +57,14 @@ class Contribution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_ref"], name="one_line_per_source"),
             models.CheckConstraint(
-                condition=~models.Q(kind="money") | (models.Q(amount_minor__gt=0) & ~models.Q(currency="")),
+                condition=~models.Q(kind="money")
+                | (
+                    ~models.Q(currency="")
+                    & (
+                        (models.Q(amount_minor__gt=0) & models.Q(reverses__isnull=True))
+                        | (models.Q(amount_minor__lt=0) & models.Q(reverses__isnull=False))
+                    )
+                ),
                 name="money_has_amount_and_currency",
             ),
             models.CheckConstraint(

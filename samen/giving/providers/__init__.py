@@ -2,8 +2,9 @@
 
 A provider starts a payment for a donation (`start`), reads a webhook (`webhook`, which refuses
 anything it cannot verify with `ForgedWebhook`), and refunds (`refund`). It never changes a
-donation itself: it reports what the provider says as `StatusUpdate`s, and `actions.apply_update`
-moves the state, so every provider gets the same never-backwards, counted-once rules.
+donation itself: it reports what the provider says as `StatusUpdate`s (and, for monthly gifts,
+`Repeat`s and `Stopped`s), and `actions.apply_webhook` moves the state and stores the repeats, so
+every provider gets the same never-backwards, counted-once rules.
 
 How to add one: see docs/giving.md ("Adding a payment provider").
 """
@@ -11,7 +12,8 @@ How to add one: see docs/giving.md ("Adding a payment provider").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -41,12 +43,34 @@ class StatusUpdate:
     public_id: str = ""  # our donation id, when the provider echoes it back
     provider_ref: str = ""  # the provider's payment id, when known
     recurring_ref: str = ""
+    subscription_ref: str = ""  # Mollie: the subscription made after a monthly gift's first payment
+
+
+@dataclass
+class Repeat:
+    """A later month of a monthly gift, paid: it becomes a new donation under the first one."""
+
+    recurring_ref: str  # finds the first donation (Stripe: subscription; Mollie: customer)
+    provider_ref: str  # this payment; one donation per provider_ref, however often it is reported
+    amount_minor: int
+    currency: str
+    subscription_ref: str = ""  # Mollie: must match the subscription we made on the customer
+
+
+@dataclass
+class Stopped:
+    """The provider ended a monthly gift's repeats."""
+
+    recurring_ref: str
+    at: datetime | None = None
 
 
 @dataclass
 class WebhookResult:
     event_id: str  # the provider's id for this delivery ("" when it has none)
     updates: list[StatusUpdate]
+    repeats: list[Repeat] = field(default_factory=list)
+    stopped: list[Stopped] = field(default_factory=list)
 
 
 class Provider(ABC):

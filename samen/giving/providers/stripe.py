@@ -1,5 +1,9 @@
 """Stripe: Checkout Sessions, webhooks verified with stripe.Webhook.construct_event.
 
+A monthly gift is a subscription: its first invoice is paid through Checkout (the first donation),
+each later paid invoice (invoice.paid) becomes a repeat donation, and customer.subscription.deleted
+says the repeats stopped.
+
 Every call to Stripe's API goes through samen.core.http.request, by giving the stripe library
 our own HTTPClient. Settings: SAMEN_STRIPE_SECRET_KEY, SAMEN_STRIPE_WEBHOOK_SECRET and, for tests
 or a mock, SAMEN_STRIPE_API_BASE.
@@ -7,6 +11,7 @@ or a mock, SAMEN_STRIPE_API_BASE.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe as stripe_lib
@@ -15,7 +20,17 @@ from django.utils.translation import gettext_lazy as _
 
 from samen.core import http
 
-from . import ForgedWebhook, Provider, ProviderError, Started, StatusUpdate, WebhookResult, register
+from . import (
+    ForgedWebhook,
+    Provider,
+    ProviderError,
+    Repeat,
+    Started,
+    StatusUpdate,
+    Stopped,
+    WebhookResult,
+    register,
+)
 
 
 class SamenHttpClient(stripe_lib.HTTPClient):
@@ -61,6 +76,76 @@ SESSION_EVENTS = {
     "checkout.session.async_payment_failed": "failed",
     "checkout.session.expired": "failed",
 }
+
+
+# Both say an invoice was paid; Stripe may send either or both. A repeat is one per payment
+# (actions.record_repeat), so the second changes nothing.
+REPEAT_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
+
+
+def _repeats(invoice: dict) -> list[Repeat]:
+    """A paid invoice of one of our subscriptions, after the first: a new month of a monthly gift.
+
+    The first invoice (billing_reason "subscription_create") was paid through Checkout, and is
+    the first donation already. The subscription sits at the top of the invoice in API versions
+    before 2025-03-31, under parent.subscription_details since; the payment intent went the same
+    way (under `payments`, not sent in the event), so the invoice id stands in for it there.
+    """
+    if invoice.get("billing_reason") == "subscription_create":
+        return []
+    parent = invoice.get("parent") or {}
+    subscription = invoice.get("subscription") or (parent.get("subscription_details") or {}).get(
+        "subscription"
+    )
+    if isinstance(subscription, dict):  # expanded
+        subscription = subscription.get("id")
+    payment_intent = invoice.get("payment_intent")
+    if isinstance(payment_intent, dict):
+        payment_intent = payment_intent.get("id")
+    ref = payment_intent or invoice.get("id") or ""
+    amount, currency = invoice.get("amount_paid"), invoice.get("currency") or ""
+    if not subscription or not ref or not isinstance(amount, int) or amount <= 0 or not currency:
+        return []
+    return [
+        Repeat(recurring_ref=subscription, provider_ref=ref, amount_minor=amount, currency=currency.upper())
+    ]
+
+
+def _id(value) -> str:
+    """An expandable field's id, whether Stripe sent the id or the (expanded) object."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+def _payment_intent_of(ref: str) -> str:
+    """The payment intent to refund behind a donation's reference.
+
+    A one-off gift keeps its payment intent (pi_…). The first month of a monthly gift keeps its
+    Checkout Session (cs_…), whose money was paid through the subscription's first invoice; a later
+    month keeps its invoice (in_…) when the event had no payment intent, as from API 2025-03-31 on.
+    An invoice's payment intent is found through its invoice payments.
+    """
+    if ref.startswith("pi_"):
+        return ref
+    stripe = client()
+    invoice = ""
+    if ref.startswith("cs_"):
+        session = stripe.v1.checkout.sessions.retrieve(ref).to_dict()
+        intent = _id(session.get("payment_intent"))
+        if intent:
+            return intent
+        invoice = _id(session.get("invoice"))
+    elif ref.startswith("in_"):
+        invoice = ref
+    if not invoice:
+        return ""
+    for found in stripe.v1.invoice_payments.list(params={"invoice": invoice}).data:
+        payment = found.to_dict()
+        paid = payment.get("payment") or {}
+        if paid.get("type") == "payment_intent" and payment.get("status") == "paid":
+            return _id(paid.get("payment_intent"))
+    return ""
 
 
 @register("stripe")
@@ -137,14 +222,21 @@ class Stripe(Provider):
             updates.append(
                 StatusUpdate("refunded", public_id=public_id, provider_ref=obj.get("payment_intent") or "")
             )
+        elif kind in REPEAT_EVENTS:
+            return WebhookResult(event_id=data["id"], updates=[], repeats=_repeats(obj))
+        elif kind == "customer.subscription.deleted" and obj.get("id"):
+            ended = obj.get("ended_at") or obj.get("canceled_at")
+            at = datetime.fromtimestamp(ended, UTC) if isinstance(ended, int) else None
+            return WebhookResult(event_id=data["id"], updates=[], stopped=[Stopped(obj["id"], at)])
         return WebhookResult(event_id=data["id"], updates=updates)
 
     def refund(self, donation) -> None:
-        if not donation.provider_ref.startswith("pi_"):
-            raise ProviderError("this payment has no payment intent to refund")
         try:
+            intent = _payment_intent_of(donation.provider_ref)
+            if not intent:
+                raise ProviderError("this payment has no payment intent to refund")
             client().v1.refunds.create(
-                params={"payment_intent": donation.provider_ref},
+                params={"payment_intent": intent},
                 options={"idempotency_key": f"samen-refund-{donation.public_id}"},
             )
         except stripe_lib.StripeError as error:

@@ -80,10 +80,24 @@ def test_a_gift_goes_to_mollie_and_the_webhook_fetches_its_status(client, mollie
     assert FundraisingGoal.objects.get().raised_minor == 2500
 
 
-def test_a_webhook_for_a_payment_we_never_made_is_refused(client, mollie_api, initiative):
+def test_a_webhook_for_a_payment_mollie_does_not_know_is_refused(client, mollie_api, initiative):
+    # An id we never saw may be a month of a subscription, so it is asked about; Mollie says 404.
+    mollie_api.expect_oneshot_request("/v2/payments/tr_forged", method="GET").respond_with_json(
+        {"status": 404, "title": "Not Found", "detail": "No payment exists with token tr_forged."},
+        status=404,
+    )
     response = webhook(client, "tr_forged")
     assert response.status_code == 400
     assert response.json()["detail"]
+    assert len(mollie_api.log) == 1
+    assert not Donation.objects.exists()
+
+
+def test_a_webhook_with_an_id_that_is_no_mollie_payment_id_is_refused_without_asking(
+    client, mollie_api, initiative
+):
+    response = webhook(client, "../customers")
+    assert response.status_code == 400
     assert not mollie_api.log
 
 

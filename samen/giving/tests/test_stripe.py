@@ -232,3 +232,67 @@ def test_a_verified_event_about_nothing_of_ours_is_acknowledged_and_changes_noth
     assert response.status_code == 200 and response.json()["moved"] == 0
     donation.refresh_from_db()
     assert donation.state == "pending"
+
+
+def test_a_monthly_gift_is_refunded_through_the_payment_intent_of_its_first_invoice(
+    client, client_as, owner, stripe_api, initiative, goal
+):
+    """A subscription's Checkout Session has no payment intent: the first invoice's payment has it."""
+    _, donation = start(client, stripe_api, initiative, amount="10", monthly="on")
+    done = session_json(
+        payment_status="paid", client_reference_id=str(donation.public_id), subscription="sub_9"
+    )
+    post_webhook(client, event("checkout.session.completed", done))
+    donation.refresh_from_db()
+    assert (donation.state, donation.provider_ref) == ("succeeded", "cs_test_1")
+    stripe_api.expect_oneshot_request("/v1/checkout/sessions/cs_test_1", method="GET").respond_with_json(
+        session_json(payment_status="paid", payment_intent=None, invoice="in_first", subscription="sub_9")
+    )
+    stripe_api.expect_oneshot_request(
+        "/v1/invoice_payments", method="GET", query_string="invoice=in_first"
+    ).respond_with_json(
+        {
+            "object": "list",
+            "url": "/v1/invoice_payments",
+            "has_more": False,
+            "data": [
+                {
+                    "id": "inpay_1",
+                    "object": "invoice_payment",
+                    "invoice": "in_first",
+                    "status": "paid",
+                    "payment": {"type": "payment_intent", "payment_intent": "pi_first"},
+                }
+            ],
+        }
+    )
+    stripe_api.expect_oneshot_request("/v1/refunds", method="POST").respond_with_json(
+        {"id": "re_9", "object": "refund", "status": "succeeded", "payment_intent": "pi_first"}
+    )
+
+    client_as(owner).post(reverse("giving:donation_action", args=[initiative.slug, donation.pk, "refund"]))
+
+    assert stripe_api.log[-1][0].form["payment_intent"] == "pi_first"
+    donation.refresh_from_db()
+    assert donation.state == "refunded"
+    assert FundraisingGoal.objects.get().raised_minor == 0
+
+
+def test_a_refund_without_any_payment_intent_is_refused_and_changes_nothing(
+    client, client_as, owner, stripe_api, initiative, goal
+):
+    _, donation = start(client, stripe_api, initiative, amount="10", monthly="on")
+    done = session_json(payment_status="paid", client_reference_id=str(donation.public_id), subscription="s")
+    post_webhook(client, event("checkout.session.completed", done))
+    stripe_api.expect_oneshot_request("/v1/checkout/sessions/cs_test_1", method="GET").respond_with_json(
+        session_json(payment_status="paid", payment_intent=None, invoice=None)
+    )
+
+    answer = client_as(owner).post(
+        reverse("giving:donation_action", args=[initiative.slug, donation.pk, "refund"]), follow=True
+    )
+
+    assert "no payment intent to refund" in answer.content.decode()
+    donation.refresh_from_db()
+    assert donation.state == "succeeded"
+    assert FundraisingGoal.objects.get().raised_minor == 1000

@@ -28,6 +28,7 @@ EXPONENTS = {
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "US$", "JPY": "¥", "INR": "₹", "NGN": "₦"}
 
 NBSP = "\u00a0"
+MINUS = "\u2212"  # the typographic minus sign, which screen readers read as "minus"
 
 
 def exponent(currency: str) -> int:
@@ -41,9 +42,14 @@ def _symbol_first(language: str) -> bool:
 
 @register.filter
 def money(amount_minor, currency) -> str:
-    """`{{ 1250|money:"EUR" }}` → "€12.50" in English, "€ 12,50" in Dutch, "12,50 €" in French."""
+    """`{{ 1250|money:"EUR" }}` → "€12.50" in English, "€ 12,50" in Dutch, "12,50 €" in French.
+
+    A negative amount (a refund taken back) reads "−€12.50": the minus sign leads, before the symbol.
+    """
     if amount_minor in (None, "") or not currency:
         return ""
+    if int(amount_minor) < 0:
+        return MINUS + money(-int(amount_minor), currency)
     currency = str(currency).upper()
     places = exponent(currency)
     value = Decimal(int(amount_minor)).scaleb(-places)

@@ -2,9 +2,9 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from samen.impact.ledger import record
+from samen.impact.ledger import record, record_reversal, totals_for_initiative, totals_for_member
 from samen.impact.models import Contribution
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +128,83 @@ def test_two_racing_records_make_one_line(initiative):
         thread.join()
     assert sorted(created) == [False, True]
     assert Contribution.objects.count() == 1
+
+
+def gift(initiative, member, ref="7", amount=2500):
+    return record(
+        kind="money",
+        initiative=initiative,
+        member=member,
+        source="giving.donation",
+        source_ref=ref,
+        amount_minor=amount,
+        currency="EUR",
+        description="Donation to Clean water",
+    )[0]
+
+
+def test_a_reversal_takes_a_money_line_back_once(initiative, member):
+    original = gift(initiative, member)
+    gift(initiative, member, ref="8", amount=1000)
+
+    line, created = record_reversal(
+        source="giving.donation", source_ref="7", reversal_ref="7:refund", description="Refund"
+    )
+    again, created_again = record_reversal(
+        source="giving.donation", source_ref="7", reversal_ref="7:refund", description="Refund"
+    )
+
+    assert (created, created_again) == (True, False)
+    assert again == line
+    assert (line.amount_minor, line.currency, line.member, line.initiative) == (
+        -2500,
+        "EUR",
+        member,
+        initiative,
+    )
+    assert line.reverses == original and original.reversal == line
+    assert Contribution.objects.count() == 3
+    assert totals_for_member(member).money == {"EUR": 1000}
+    assert totals_for_initiative(initiative).money == {"EUR": 1000}
+
+
+def test_a_line_is_reversed_only_once_even_under_another_ref(initiative, member):
+    gift(initiative, member)
+    record_reversal(source="giving.donation", source_ref="7", reversal_ref="7:refund")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contribution.objects.create(
+            kind="money",
+            initiative=initiative,
+            amount_minor=-2500,
+            currency="EUR",
+            reverses=Contribution.objects.get(source_ref="7"),
+            source="giving.donation",
+            source_ref="7:again",
+        )
+    assert totals_for_member(member).money == {"EUR": 0}
+
+
+def test_nothing_to_reverse_changes_nothing(initiative):
+    assert record_reversal(source="giving.donation", source_ref="404", reversal_ref="404:refund") == (
+        None,
+        False,
+    )
+    assert not Contribution.objects.exists()
+
+
+def test_only_money_lines_are_reversed_and_a_reversal_is_not_reversed(initiative, member):
+    record(kind="time", initiative=initiative, source="t", source_ref="1", minutes=30)
+    with pytest.raises(ValueError, match="only a money line"):
+        record_reversal(source="t", source_ref="1", reversal_ref="1:undo")
+    gift(initiative, member)
+    record_reversal(source="giving.donation", source_ref="7", reversal_ref="7:refund")
+    with pytest.raises(ValueError, match="only a money line"):
+        record_reversal(source="giving.donation", source_ref="7:refund", reversal_ref="7:refund:refund")
+
+
+def test_the_database_refuses_a_negative_money_line_that_reverses_nothing(initiative):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contribution.objects.create(
+            kind="money", initiative=initiative, amount_minor=-100, currency="EUR", source="s", source_ref="1"
+        )

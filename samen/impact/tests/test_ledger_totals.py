@@ -2,7 +2,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from samen.impact.ledger import Totals, monthly_for_member, record, totals_for_initiative, totals_for_member
+from samen.impact.ledger import (
+    Totals,
+    monthly_for_member,
+    record,
+    record_reversal,
+    totals_for_initiative,
+    totals_for_member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +108,32 @@ def test_months_follow_the_current_time_zone(initiative, member, settings, time_
     with timezone.override("Africa/Nairobi"):
         months = {m.start.month: m.time for m in monthly_for_member(member)}
     assert (months[1], months[2]) == (0, 1)
+
+
+def test_a_refund_lowers_the_months_money_but_is_not_counted_as_a_contribution(
+    initiative, member, time_machine
+):
+    time_machine.move_to(datetime(2026, 3, 15, 12, 0, tzinfo=UTC))
+    for ref, day in [("1", 2), ("2", 3)]:
+        record(
+            kind="money",
+            initiative=initiative,
+            member=member,
+            source="giving.donation",
+            source_ref=ref,
+            amount_minor=2500,
+            currency="EUR",
+            occurred_at=datetime(2026, 2, day, 9, 0, tzinfo=UTC),
+        )
+    record_reversal(
+        source="giving.donation",
+        source_ref="1",
+        reversal_ref="1:refund",
+        occurred_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    )
+
+    february, march = monthly_for_member(member)[-2:]
+
+    assert (february.money, february.amounts) == (2, {"EUR": 5000})
+    assert (march.money, march.count, march.amounts) == (0, 0, {"EUR": -2500})
+    assert totals_for_member(member).money == {"EUR": 2500}

@@ -17,7 +17,9 @@ NBSP = "\u00a0"
         (2500, "RWF", f"RWF{NBSP}2,500"),
         (1000, "JPY", "¥1,000"),
         (1500, "KWD", f"KWD{NBSP}1.500"),
-        (-1250, "EUR", "€-12.50"),
+        # A refund taken back: the minus sign (U+2212) leads, before the symbol.
+        (-1250, "EUR", "\u2212€12.50"),
+        (-5000, "UGX", f"\u2212UGX{NBSP}5,000"),
     ],
 )
 def test_money_uses_the_currencys_own_decimals(amount, currency, english):
@@ -31,6 +33,13 @@ def test_money_follows_the_language():
         assert money(5000, "UGX") == f"UGX{NBSP}5.000"
     with translation.override("fr"):
         assert money(1250, "EUR").endswith(f"12,50{NBSP}€")
+
+
+def test_a_negative_amount_keeps_the_minus_in_front_in_every_language():
+    with translation.override("nl"):
+        assert money(-2500, "EUR") == f"\u2212€{NBSP}25,00"
+    with translation.override("fr"):
+        assert money(-2500, "EUR") == f"\u221225,00{NBSP}€"
 
 
 def test_money_without_a_currency_shows_nothing():

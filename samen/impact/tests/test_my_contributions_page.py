@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from samen.impact.ledger import record
+from samen.impact.ledger import record, record_reversal
 
 pytestmark = pytest.mark.django_db
 URL = reverse("impact:mine")
@@ -119,3 +119,32 @@ def test_the_number_of_queries_does_not_grow_with_the_ledger(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert len(response.context["page"].object_list) == 25
+
+
+def test_a_refund_shows_as_its_own_line_and_lowers_the_total(client_as, member, initiative):
+    for ref in ("1", "2"):
+        record(
+            kind="money",
+            initiative=initiative,
+            member=member,
+            source="giving.donation",
+            source_ref=ref,
+            amount_minor=2500,
+            currency="EUR",
+            description=f"Donation to {initiative.title}",
+            occurred_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        )
+    record_reversal(
+        source="giving.donation",
+        source_ref="2",
+        reversal_ref="2:refund",
+        description=f"Refund of donation to {initiative.title}",
+    )
+
+    response = client_as(member).get(URL)
+
+    assert response.context["totals"].money == {"EUR": 2500}
+    html = response.text
+    assert "<dd>€25.00</dd>" in html  # the total: €50.00 given, €25.00 of it refunded
+    assert f"\u2212€25.00 · Refund of donation to {initiative.title}" in html
+    assert html.count(f"€25.00 · Donation to {initiative.title}") == 2
