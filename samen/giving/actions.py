@@ -267,7 +267,9 @@ def _after_success(donation: Donation) -> None:
 
 
 def _after_refund(donation: Donation) -> None:
-    """The ledger takes the gift back: a reversing line, once per donation, lowers every total."""
+    """The ledger takes the gift back: a reversing line, once per donation, lowers every total.
+    The outreach conversion goes, so no dashboard counts money that was returned."""
+    attribution.withdraw_conversion(source=SOURCE, source_ref=str(donation.pk))
     ledger.record_reversal(
         source=SOURCE,
         source_ref=str(donation.pk),

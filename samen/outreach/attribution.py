@@ -251,6 +251,17 @@ def _record(
         return Conversion.objects.filter(source=source, source_ref=source_ref).first()
 
 
+def withdraw_conversion(*, source: str, source_ref: str) -> bool:
+    """What converted was taken back (a refunded gift): it no longer counts on any dashboard.
+
+    Idempotent: True only for the call that removed it.
+    """
+    from .models import Conversion
+
+    deleted, _ = Conversion.objects.filter(source=source[:60], source_ref=source_ref[:100]).delete()
+    return bool(deleted)
+
+
 def _copied(touch, prefix: str) -> dict:
     if touch is None:
         return {}

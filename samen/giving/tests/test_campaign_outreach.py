@@ -182,6 +182,15 @@ def test_a_promoter_shares_with_links_to_their_own_page_and_the_gift_is_credited
         ("B", "x", "1", "1", "EUR:2500")
     ]
 
+    # Refunded, the gift no longer counts as money the message raised; the click still does.
+    refunded = client_as(owner).post(
+        reverse("giving:donation_action", args=[project.initiative.slug, donation.pk, "refund"])
+    )
+    assert refunded.status_code == 302
+    assert not Conversion.objects.exists()
+    html = client_as(outsider).get(f"/give/campaigns/{campaign.slug}/outreach/{campaign_message.pk}/").content
+    assert "€25.00" not in html.decode()
+
 
 def test_a_member_who_is_no_promoter_gets_links_to_the_campaign_page(
     client_as, owner, campaign, campaign_message
