@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from . import links
 from .models import Message, Sending, Variant
+
+# Channels where a variant may say something else than its share text (SMS has its own field).
+OWN_TEXT_CHANNELS = ("x", "linkedin", "facebook", "whatsapp", "email")
+# X counts a post as 280 characters and every link as 23, with a space before it.
+X_TEXT_LIMIT = 256
+
+
+def channel_text_problems(text: str, channel_texts: dict) -> dict[str, str]:
+    """What a variant's texts cannot do: {"text" or a channel: why}. Empty when all is well."""
+    problems: dict[str, str] = {}
+    for channel in sorted(set(channel_texts) - set(OWN_TEXT_CHANNELS)):
+        problems[channel] = _("There is no channel “%(channel)s” to give a text of its own.") % {
+            "channel": channel
+        }
+    on_x = channel_texts.get("x") or text
+    if len(on_x) > X_TEXT_LIMIT:
+        problems["x" if channel_texts.get("x") else "text"] = _(
+            "A post on X holds 280 characters and the link takes 24 of them: keep this to %(limit)s "
+            "(it has %(length)s), or give a shorter text for X."
+        ) % {"limit": X_TEXT_LIMIT, "length": len(on_x)}
+    return problems
 
 
 def create_message(
@@ -44,6 +66,7 @@ def create_message(
                 label=item["label"],
                 text=item["text"],
                 sms_text=item.get("sms_text", ""),
+                channel_texts=_own_texts(item),
                 email_subject=item.get("email_subject", "") or email_subject,
                 preview_title=item.get("preview_title", "") or title_for_preview(subject),
                 preview_description=item.get("preview_description", "") or item["text"][:200],
@@ -74,9 +97,17 @@ def update_message(message: Message, *, title: str, email_subject: str, variants
                 variant.preview_description = item["text"][:200]
             variant.text = item["text"]
             variant.sms_text = item.get("sms_text", "")
+            variant.channel_texts = _own_texts(item)
             variant.email_subject = email_subject
             variant.save()
     return message
+
+
+def _own_texts(item: dict) -> dict[str, str]:
+    given = item.get("channel_texts") or {}
+    return {
+        channel: given[channel].strip() for channel in OWN_TEXT_CHANNELS if (given.get(channel) or "").strip()
+    }
 
 
 def title_for_preview(subject) -> str:

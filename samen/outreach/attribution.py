@@ -40,6 +40,7 @@ class ShareLink:
     label: str  # translated, e.g. "Share on LinkedIn"
     url: str  # the intent URL that opens the channel with the text and the short link filled in
     short_url: str  # the absolute tracked short link (/l/<code>) for this channel
+    text: str = ""  # what to post on this channel (LinkedIn and Facebook take it pasted, not filled in)
 
 
 def tracked_url(
@@ -109,6 +110,7 @@ def share_links(
                 str(links.LABELS[channel]),
                 links.intent_url(channel, text=channel_text, url=short, subject=email_subject),
                 short,
+                channel_text,
             )
         )
     return result

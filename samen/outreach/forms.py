@@ -6,8 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from samen.messaging.models import Channel
 
-from . import attribution, links
-from .models import KIND_CHOICES
+from . import actions, attribution, links
+from .models import CHANNEL_CHOICES, KIND_CHOICES
+
+CHANNEL_NAMES = dict(CHANNEL_CHOICES)
 
 VARIANT_LABELS = ("A", "B", "C")
 
@@ -47,6 +49,15 @@ class MessageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.default_target = default_target
         self.keep = keep
+        for label in VARIANT_LABELS:
+            for channel in actions.OWN_TEXT_CHANNELS:
+                self.fields[f"{channel}_{label.lower()}"] = forms.CharField(
+                    label=_("Variant %(label)s on %(channel)s (optional)")
+                    % {"label": label, "channel": CHANNEL_NAMES[channel]},
+                    max_length=actions.X_TEXT_LIMIT if channel == "x" else 1000,
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
         if keep:
             # Where the links lead is fixed once they exist: shared links must keep working.
             self.fields["target"].disabled = True
@@ -65,6 +76,27 @@ class MessageForm(forms.Form):
             return self.default_target
         return links.clean_target(target)
 
+    def groups(self) -> list[dict]:
+        """The fields of each variant, for the template: its texts, then its texts per channel."""
+        return [
+            {
+                "label": label,
+                "main": [self[f"text_{label.lower()}"], self[f"sms_{label.lower()}"]],
+                "channels": [self[f"{channel}_{label.lower()}"] for channel in actions.OWN_TEXT_CHANNELS],
+                "open": any(self[f"{c}_{label.lower()}"].value() for c in actions.OWN_TEXT_CHANNELS)
+                or any(f"{c}_{label.lower()}" in self.errors for c in actions.OWN_TEXT_CHANNELS),
+            }
+            for label in VARIANT_LABELS
+        ]
+
+    def _channel_texts(self, label: str) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            channel: (data.get(f"{channel}_{label.lower()}") or "").strip()
+            for channel in actions.OWN_TEXT_CHANNELS
+            if (data.get(f"{channel}_{label.lower()}") or "").strip()
+        }
+
     def variants(self) -> list[dict]:
         data = self.cleaned_data
         found = []
@@ -72,12 +104,28 @@ class MessageForm(forms.Form):
             text = data.get(f"text_{label.lower()}", "").strip()
             if text:
                 found.append(
-                    {"label": label, "text": text, "sms_text": data.get(f"sms_{label.lower()}", "").strip()}
+                    {
+                        "label": label,
+                        "text": text,
+                        "sms_text": data.get(f"sms_{label.lower()}", "").strip(),
+                        "channel_texts": self._channel_texts(label),
+                    }
                 )
         return found
 
     def clean(self):
         data = super().clean()
+        for label in VARIANT_LABELS:
+            text = (data.get(f"text_{label.lower()}") or "").strip()
+            own = self._channel_texts(label)
+            if own and not text:
+                self.add_error(
+                    f"text_{label.lower()}",
+                    _("Variant %(label)s has a text for a channel but no share text.") % {"label": label},
+                )
+                continue
+            for where, problem in actions.channel_text_problems(text, own).items():
+                self.add_error(f"{where}_{label.lower()}", problem)
         for label in VARIANT_LABELS[1:]:
             if data.get(f"sms_{label.lower()}") and not data.get(f"text_{label.lower()}"):
                 raise ValidationError(

@@ -90,6 +90,8 @@ class Variant(models.Model):
         _("SMS text"), max_length=140, blank=True, help_text=_("Shorter, for SMS; the share text when empty.")
     )
     email_subject = models.CharField(_("e-mail subject"), max_length=140, blank=True)
+    # A text of its own for a channel ({"x": "...", "linkedin": "..."}); the share text where none.
+    channel_texts = models.JSONField(_("text per channel"), default=dict, blank=True)
     preview_title = models.CharField(
         _("preview title"),
         max_length=100,
@@ -110,6 +112,9 @@ class Variant(models.Model):
         return f"{self.message} · {self.label}"
 
     def text_for(self, channel: str) -> str:
+        own = (self.channel_texts or {}).get(channel)
+        if own:
+            return own
         if channel == "sms" and self.sms_text:
             return self.sms_text
         return self.text

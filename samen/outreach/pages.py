@@ -96,6 +96,8 @@ def message_edit(request, scope: Scope, message: Message):
     for variant in variants:
         initial[f"text_{variant.label.lower()}"] = variant.text
         initial[f"sms_{variant.label.lower()}"] = variant.sms_text
+        for channel, text in (variant.channel_texts or {}).items():
+            initial[f"{channel}_{variant.label.lower()}"] = text
         initial["email_subject"] = initial.get("email_subject") or variant.email_subject
     form = MessageForm(
         request.POST or None,

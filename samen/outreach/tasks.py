@@ -78,7 +78,7 @@ def send_to_followers(sending_id: int) -> int:
                 )
             else:
                 subject = variant.email_subject or about
-                body = "\n\n".join([variant.text, url, reason])
+                body = "\n\n".join([variant.text_for("email"), url, reason])
                 outbox.send_email(address, subject[:200], body, key=key, member=member)
             queued += 1
     Sending.objects.filter(pk=sending.pk, finished_at__isnull=True).update(

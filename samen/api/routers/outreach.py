@@ -31,6 +31,13 @@ class VariantIn(Schema):
     label: str = Field(pattern=r"^[A-Z]{1,2}$", description=gettext_noop("A, B, C…"))
     text: str = Field(min_length=1, max_length=1000)
     sms_text: str = Field("", max_length=140)
+    channel_texts: dict[str, str] = Field(
+        default_factory=dict,
+        description=gettext_noop(
+            "A text of its own per channel (x, linkedin, facebook, whatsapp, email); the share text where "
+            "none. On X at most 256 characters: the link takes the rest."
+        ),
+    )
     email_subject: str = Field("", max_length=140)
     preview_title: str = Field("", max_length=100)
     preview_description: str = Field("", max_length=200)
@@ -49,12 +56,14 @@ class ShareLinkOut(Schema):
     label: str
     url: str = Field(description=gettext_noop("Opens the channel with the text and the link filled in."))
     short_url: str
+    text: str = Field(description=gettext_noop("What to post on this channel with the link."))
 
 
 class VariantOut(Schema):
     label: str
     text: str
     sms_text: str
+    channel_texts: dict[str, str]
     email_subject: str
     preview_title: str
     preview_description: str
@@ -133,6 +142,7 @@ def _message_out(request, message: Message, promoter=None, target: str = "") -> 
                 "label": variant.label,
                 "text": variant.text,
                 "sms_text": variant.sms_text,
+                "channel_texts": variant.channel_texts or {},
                 "email_subject": variant.email_subject,
                 "preview_title": variant.preview_title,
                 "preview_description": variant.preview_description,
@@ -210,6 +220,11 @@ def _create(request: TokenRequest, payload: MessageIn, initiative, subject) -> M
     labels = [variant.label for variant in payload.variants]
     if len(set(labels)) != len(labels):
         raise BadRequest(DUPLICATE_LABEL)
+    for variant in payload.variants:
+        problems = actions.channel_text_problems(variant.text, variant.channel_texts)
+        if problems:
+            where, problem = next(iter(problems.items()))
+            raise BadRequest(problem, {f"variants.{variant.label}.{where}": list(problems.values())})
     try:
         return actions.create_message(
             initiative,

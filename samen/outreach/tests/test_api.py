@@ -57,3 +57,44 @@ def test_outsiders_do_not_see_messages_but_may_get_promoter_links(token_for, out
     assert mine.status_code == 200
     assert message.links.filter(promoter=outsider).count() == 12
     assert Client().get(f"/api/outreach/messages/{message.pk}").status_code == 401
+
+
+def test_texts_per_channel_through_the_api(token_for, owner, initiative):
+    client = token_for(owner)
+    path = f"/api/initiatives/{initiative.slug}/outreach/messages"
+    variant = {
+        "label": "A",
+        "text": "Share text.",
+        "channel_texts": {"x": "Short for X.", "linkedin": "Longer."},
+    }
+    created = client.post(
+        path, {"title": "Per channel", "variants": [variant]}, content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()["variants"][0]
+    assert body["channel_texts"] == {"x": "Short for X.", "linkedin": "Longer."}
+    texts = {link["channel"]: link["text"] for link in body["share_links"]}
+    assert texts == {
+        "x": "Short for X.",
+        "linkedin": "Longer.",
+        "facebook": "Share text.",
+        "whatsapp": "Share text.",
+        "email": "Share text.",
+        "sms": "Share text.",
+    }
+
+    for bad, where in (
+        ({"tiktok": "Hi"}, "variants.A.tiktok"),
+        ({"x": "y" * 257}, "variants.A.x"),
+    ):
+        refused = client.post(
+            path,
+            {"title": "Bad", "variants": [{**variant, "channel_texts": bad}]},
+            content_type="application/json",
+        )
+        assert refused.status_code == 400
+        assert where in str(refused.json()), refused.json()
+    too_long = {"label": "A", "text": "z" * 300}
+    refused = client.post(path, {"title": "Long", "variants": [too_long]}, content_type="application/json")
+    assert refused.status_code == 400 and "280 characters" in refused.json()["detail"]
+    assert Message.objects.count() == 1

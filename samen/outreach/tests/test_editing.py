@@ -103,3 +103,59 @@ def test_a_message_is_deleted_until_someone_uses_a_link(client_as, owner, team_m
     gone = client_as(owner).post(f"/outreach/{initiative.slug}/m/{unused.pk}/delete/")
     assert gone.status_code == 302 and gone["Location"] == f"/outreach/{initiative.slug}/"
     assert not Message.objects.filter(pk=unused.pk).exists()
+
+
+def test_a_variant_says_something_else_on_each_channel_where_asked(
+    client_as, owner, member, initiative, django_capture_on_commit_callbacks
+):
+    from samen.initiatives.models import Follow
+    from samen.messaging.models import OutboundMessage
+
+    long_text = "Water for Kibera. " * 20  # 360 characters: too long for X
+    data = {
+        "title": "Per channel",
+        "email_subject": "",
+        "text_a": long_text,
+        "x_a": "",
+        "text_b": "",
+        "text_c": "",
+    }
+    client = client_as(owner)
+    refused = client.post(f"/outreach/{initiative.slug}/new/", data)
+    assert refused.status_code == 200
+    assert "A post on X holds 280 characters" in refused.content.decode()
+    assert not Message.objects.exists()
+
+    data.update(x_a="Water for Kibera: 300 families, one tap.", email_a="Dear friend,\nwater for Kibera.")
+    created = client.post(f"/outreach/{initiative.slug}/new/", data)
+    assert created.status_code == 302, created.content.decode()
+    message = Message.objects.get()
+    variant = message.variants.get()
+    assert variant.channel_texts == {
+        "x": "Water for Kibera: 300 families, one tap.",
+        "email": "Dear friend,\nwater for Kibera.",
+    }
+    page = client.get(created["Location"]).content.decode()
+    assert "https://x.com/intent/tweet?text=Water%20for%20Kibera%3A%20300%20families" in page
+    assert "https://wa.me/?text=Water%20for%20Kibera.%20Water%20for%20Kibera." in page  # the share text
+    assert 'data-text-for="email"' in page
+
+    Follow.objects.get_or_create(initiative=initiative, member=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/outreach/{initiative.slug}/m/{message.pk}/send/", {"variant": "A", "medium": "email"})
+    body = OutboundMessage.objects.get(to=member.email).body
+    assert body.startswith("Dear friend,\nwater for Kibera.")
+
+    # Editing shows the texts per channel again, and keeps them unless changed.
+    edit = client.get(f"/outreach/{initiative.slug}/m/{message.pk}/edit/").content.decode()
+    assert "Water for Kibera: 300 families, one tap.</textarea>" in edit
+    assert "<details open>" in edit
+
+
+def test_a_text_for_a_channel_needs_a_share_text(client_as, owner, initiative):
+    response = client_as(owner).post(
+        f"/outreach/{initiative.slug}/new/",
+        {"title": "x", "text_a": "One.", "linkedin_b": "Only for LinkedIn.", "text_b": "", "text_c": ""},
+    )
+    assert "Variant B has a text for a channel but no share text." in response.content.decode()
+    assert not Message.objects.exists()
