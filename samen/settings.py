@@ -214,6 +214,8 @@ SAMEN_GIVING_POLL_SECONDS = int(env("SAMEN_GIVING_POLL_SECONDS", "10"))
 # --- Outreach (docs/outreach.md) ----------------------------------------------------------------
 # Tracked links (/l/<code>) redirect only to this site and to these hosts: never an open redirect.
 SAMEN_OUTREACH_REDIRECT_HOSTS = env_list("SAMEN_OUTREACH_REDIRECT_HOSTS")
+# manage.py outreach_purge_touches keeps the clicks of this many days (at least the 90-day window).
+SAMEN_OUTREACH_TOUCH_DAYS = int(env("SAMEN_OUTREACH_TOUCH_DAYS", "180"))
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -206,6 +206,32 @@ def record_touch(request, link: dict) -> tuple[Touch, Carried]:
     return touch, carried
 
 
+def purge_touches(*, older_than, batch: int = 5000, progress=None) -> int:
+    """Delete touches older than `older_than` (a timedelta), oldest first, in batches; how many.
+
+    Touches are written with the time of the click, so they are old in the order of their ids: the
+    walk goes up the primary key and stops at the first batch with nothing old left. Conversions and
+    stored member touches that pointed at a deleted touch keep their copies and lose the link.
+    """
+    cutoff = timezone.now() - older_than
+    old = Touch.objects.filter(at__lt=cutoff)
+    total = old.count()
+    deleted = 0
+    after = 0
+    if progress:
+        progress(0, total)
+    while True:
+        ids = list(old.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            Touch.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+        after = ids[-1]
+        if progress:
+            progress(deleted, max(total, deleted))
+
+
 def remember_for_member(member_id: int, *, first: int | None, last: int | None) -> None:
     """Keep a member's first touch and move their last one forward."""
     if not (first or last):
