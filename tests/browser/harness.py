@@ -12,13 +12,15 @@ A `Browsing` belongs to one test. Each page it opens:
   report map) is checked once it has settled, with `check_a11y_settled(page)`.
 
 Pages with JavaScript off cannot run axe (the browser runs no script, not even axe's timers), so
-their check loads the same URL with the same cookies in a JavaScript-enabled twin page.
+their check loads the same URL with the same cookies in a JavaScript-enabled twin page. A journey
+that runs once with JavaScript on and once with it off, through the same pages, has those pages
+checked by its JavaScript run (`new_page(axe_checked_in=...)`): a twin would check them again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from django.conf import settings
 from django.test import Client
@@ -46,6 +48,10 @@ class PageState:
     shown: list[Shown] = field(default_factory=list)
     expected_statuses: set[tuple[str, int]] = field(default_factory=set)
     document_status: int | None = None
+    # With JavaScript off: the JavaScript-enabled page that loads each state again to run axe.
+    twin: Page | None = None
+    # With JavaScript off: the test that axe-checks these same pages with JavaScript on (see new_page).
+    axe_checked_in: str | None = None
 
 
 def state_of(page: Page) -> PageState:
@@ -67,10 +73,26 @@ class Browsing:
 
     # --- opening pages ---------------------------------------------------------------------------
 
-    def new_page(self, *, javascript: bool = True, member=None, viewport: dict | None = None) -> Page:
+    def new_page(
+        self,
+        *,
+        javascript: bool = True,
+        member=None,
+        viewport: dict | None = None,
+        axe_checked_in: str | None = None,
+    ) -> Page:
+        """A page in a fresh context.
+
+        `axe_checked_in` is for a journey run twice, once with JavaScript on and once off, through the
+        same pages as the same people: it names the JavaScript test, which runs axe on every one of
+        those pages. A JavaScript twin (see `check_a11y`) is that same load with JavaScript on, so
+        the run with JavaScript off does not load each page a second time to run axe again.
+        """
+        if axe_checked_in and javascript:
+            raise ValueError("axe_checked_in is for pages with JavaScript off: axe runs on the page itself.")
         context = self._new_context(javascript=javascript, viewport=viewport)
         page = context.new_page()
-        page._samen_state = PageState(self, javascript)  # type: ignore[attr-defined]
+        page._samen_state = PageState(self, javascript, axe_checked_in=axe_checked_in)  # type: ignore[attr-defined]
         page.on("framenavigated", lambda frame: self._on_navigated(page, frame))
         page.on("response", lambda response: self._on_response(page, response))
         page.on("pageerror", lambda error: self.problems.append(f"JavaScript error on {page.url}: {error}"))
@@ -80,13 +102,12 @@ class Browsing:
             self.log_in(page, member)
         return page
 
-    def _new_context(self, *, javascript: bool, storage_state=None, viewport=None) -> BrowserContext:
+    def _new_context(self, *, javascript: bool, viewport=None) -> BrowserContext:
         options = {"viewport": viewport} if viewport else {}
         context = self.browser.new_context(
             base_url=self.base_url,
             java_script_enabled=javascript,
             locale="en-GB",
-            storage_state=storage_state,
             **options,
         )
         # Auto-waiting needs seconds on a busy CI machine, not Playwright's default 30.
@@ -144,7 +165,11 @@ class Browsing:
         """Run axe on what the page shows now; 0 violations or the test fails."""
         state = state_of(page)
         page.wait_for_load_state("load")
-        if state.javascript:
+        if state.axe_checked_in:
+            # The same page, as the same person, passes axe in that test (new_page).
+            violations = []
+            where = f"{page.url} (checked with JavaScript on in {state.axe_checked_in})"
+        elif state.javascript:
             violations = axe_violations(page)
             where = page.url
         else:
@@ -168,24 +193,30 @@ class Browsing:
             item.checked = True
 
     def _check_in_javascript_twin(self, page: Page) -> list[dict]:
-        twin_context = self._new_context(
-            javascript=True, storage_state=page.context.storage_state(), viewport=page.viewport_size
-        )
-        try:
+        """Load what `page` shows again, with JavaScript on and the same cookies, and run axe there.
+
+        One twin page serves every check of a page: a fresh context for each check would start a
+        renderer and fetch every stylesheet and script again, and is slower than the check itself.
+        Its cookies are replaced by the page's own before each load.
+        """
+        state = state_of(page)
+        if state.twin is None:
+            twin_context = self._new_context(javascript=True, viewport=page.viewport_size)
             twin = twin_context.new_page()
             twin.on(
                 "pageerror", lambda error: self.problems.append(f"JavaScript error on {twin.url}: {error}")
             )
-            response = twin.goto(page.url)
-            status = response and response.status
-            expected = state_of(page).document_status
-            assert status == expected, (
-                f"{page.url} answered {status} with JavaScript on, {expected} with it off"
-            )
-            return axe_violations(twin)
-        finally:
-            twin_context.close()
-            self.contexts.remove(twin_context)
+            state.twin = twin
+        twin = state.twin
+        twin.context.clear_cookies()
+        twin.context.add_cookies(page.context.cookies())
+        if urldefrag(twin.url).url == urldefrag(page.url).url:
+            twin.goto("about:blank")  # or a URL that differs only in its #fragment would not load again
+        response = twin.goto(page.url)
+        status = response and response.status
+        expected = state.document_status
+        assert status == expected, f"{page.url} answered {status} with JavaScript on, {expected} with it off"
+        return axe_violations(twin)
 
     def finish(self, *, test_passed: bool = True) -> list[str]:
         """Check the last state of every page; return everything that went wrong.

@@ -41,8 +41,11 @@ def test_a_member_follows_and_unfollows_in_place_with_javascript(page, outsider,
     assert not Follow.objects.filter(initiative=initiative, member=outsider).exists()
 
 
-def test_a_member_follows_and_unfollows_with_javascript_off(nojs_page, outsider, initiative):
-    page = nojs_page
+def test_a_member_follows_and_unfollows_with_javascript_off(browsing, outsider, initiative):
+    # The page before, after following and after unfollowing is what the test above checks with axe.
+    page = browsing.new_page(
+        javascript=False, axe_checked_in="test_a_member_follows_and_unfollows_in_place_with_javascript"
+    )
     log_in(page, outsider)
     visit(page, f"/initiatives/{initiative.slug}/")
     box = page.locator("#follow-box")
