@@ -343,8 +343,8 @@ def first_paid():
     )
 
 
-@pytest.fixture
-def mollie_monthly(client, mollie_api, mollie_first):
+def expect_first_paid_and_a_new_subscription(mollie_api):
+    """Mollie says the first payment is paid, the customer has no subscription, and makes one."""
     mollie_api.expect_oneshot_request("/v2/payments/tr_WDqYK6vllg").respond_with_json(first_paid())
     mollie_api.expect_oneshot_request(
         f"/v2/customers/{CUSTOMER}/subscriptions", method="GET"
@@ -352,6 +352,11 @@ def mollie_monthly(client, mollie_api, mollie_first):
     mollie_api.expect_oneshot_request(
         f"/v2/customers/{CUSTOMER}/subscriptions", method="POST"
     ).respond_with_json(subscription_json(), status=201)
+
+
+@pytest.fixture
+def mollie_monthly(client, mollie_api, mollie_first):
+    expect_first_paid_and_a_new_subscription(mollie_api)
     assert mollie_webhook(client).status_code == 200
     mollie_first.refresh_from_db()
     return mollie_first
@@ -360,13 +365,7 @@ def mollie_monthly(client, mollie_api, mollie_first):
 def test_the_paid_first_payment_starts_a_monthly_subscription_at_mollie(
     client, mollie_api, mollie_first, initiative, goal
 ):
-    mollie_api.expect_oneshot_request("/v2/payments/tr_WDqYK6vllg").respond_with_json(first_paid())
-    mollie_api.expect_oneshot_request(
-        f"/v2/customers/{CUSTOMER}/subscriptions", method="GET"
-    ).respond_with_json(empty_list("subscriptions"))
-    mollie_api.expect_oneshot_request(
-        f"/v2/customers/{CUSTOMER}/subscriptions", method="POST"
-    ).respond_with_json(subscription_json(), status=201)
+    expect_first_paid_and_a_new_subscription(mollie_api)
 
     # Paid on 31 January: the next charge is due on the last day of February.
     with time_machine.travel(datetime(2027, 1, 31, 10, 0, tzinfo=UTC), tick=False):
