@@ -296,6 +296,28 @@ def receipt_text(donation: Donation) -> str:
     return "\n".join(lines)
 
 
+def stop_monthly(donation: Donation) -> bool:
+    """The donor ends their monthly gift: the provider charges no further month. True if this call did.
+
+    What was given stays given; only later months stop. Safe to press twice.
+    """
+    if not donation.monthly or donation.parent_id:
+        raise DonationError(_("This is not a monthly gift."))
+    if donation.recurring_ended_at is not None:
+        return False
+    try:
+        providers.get(donation.provider).stop_repeats(donation)
+    except providers.ProviderError as error:
+        raise DonationError(
+            _("Your monthly gift could not be stopped: %(error)s") % {"error": error}
+        ) from None
+    now = timezone.now()
+    stopped = Donation.objects.filter(pk=donation.pk, recurring_ended_at=None).update(recurring_ended_at=now)
+    if stopped:
+        donation.recurring_ended_at = now
+    return bool(stopped)
+
+
 def mark_paid(donation: Donation) -> bool:
     """The owner received a pledge's money."""
     if donation.provider != "pledge":

@@ -129,7 +129,28 @@ def give(request, slug):
 @require_GET
 def donation_status(request, public_id):
     donation = access.get_donation_by_public_id(public_id)
-    return render(request, "giving/donation.html", {"donation": donation, "initiative": donation.initiative})
+    can_stop = (
+        donation.monthly
+        and donation.parent_id is None
+        and donation.recurring_ended_at is None
+        and donation.state in (Donation.State.NEW, Donation.State.PENDING, Donation.State.SUCCEEDED)
+    )
+    context = {"donation": donation, "initiative": donation.initiative, "can_stop": can_stop}
+    return render(request, "giving/donation.html", context)
+
+
+@require_POST
+def stop_monthly(request, public_id):
+    """The donor's own page (the unguessable link in their receipt) stops their monthly gift."""
+    donation = access.get_donation_by_public_id(public_id)
+    try:
+        stopped = actions.stop_monthly(donation)
+    except actions.DonationError as error:
+        messages.error(request, str(error))
+    else:
+        if stopped:
+            messages.success(request, _("Your monthly gift is stopped. Nothing more will be charged."))
+    return redirect(donation.get_absolute_url())
 
 
 @login_required

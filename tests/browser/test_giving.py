@@ -123,6 +123,7 @@ GIVING_PAGES = [
     (None, "/give/to/{slug}/", 200, "Fundraising goal"),
     (None, "/give/to/{slug}/?promoter={promoter}", 200, "Your gift counts for Mia Member"),
     (None, "/give/donations/{donation}/", 200, "Thank you for your pledge"),
+    (None, "/give/donations/{monthly}/", 200, "Stop my monthly gift"),
     ("owner", "/give/to/{slug}/donations/", 200, "Mark paid"),
     ("owner", "/give/to/{slug}/goal/", 200, "Save the goal"),
     ("outsider", "/give/campaigns/new/", 200, "Create the campaign"),
@@ -145,11 +146,15 @@ def giving_site(campaign, initiative, member):
         name="Vera",
         promoter=promoter,
     )
+    monthly, _ = actions.create_donation(
+        initiative, amount_minor=1_000, currency="EUR", email="mo@example.org", name="Mo", monthly=True
+    )
     return {
         "campaign": campaign.slug,
         "promoter": promoter.pk,
         "slug": initiative.slug,
         "donation": donation.public_id,
+        "monthly": monthly.public_id,
     }
 
 

@@ -94,6 +94,13 @@ class Provider(ABC):
     def refund(self, donation: Donation) -> None:
         """Give a succeeded donation's money back (the caller moves the state)."""
 
+    def stop_repeats(self, donation: Donation) -> None:
+        """End a monthly gift at the provider, so it charges no further month (the caller records it).
+
+        Nothing to do where no money moves through Samen (a pledge) or nothing repeats yet.
+        """
+        return None
+
 
 _registry: dict[str, type[Provider]] = {}
 

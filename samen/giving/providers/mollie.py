@@ -238,12 +238,26 @@ class Mollie(Provider):
             and donation.monthly
             and donation.recurring_ref
             and not donation.subscription_ref
+            and donation.recurring_ended_at is None  # the donor stopped it before it was paid
         ):
             subscription = _subscribe(mollie, donation, payment, request)
         updates = (
             [StatusUpdate(state, provider_ref=payment_id, subscription_ref=subscription)] if state else []
         )
         return WebhookResult(event_id="", updates=updates)
+
+    def stop_repeats(self, donation) -> None:
+        if not donation.recurring_ref or not donation.subscription_ref:
+            return  # the first payment is not paid yet: no subscription was made (nor will be)
+        customer = Customer({"id": donation.recurring_ref}, client())
+        try:
+            customer.subscriptions.delete(
+                donation.subscription_ref, idempotency_key=f"samen-stop-{donation.public_id}"
+            )
+        except NotFoundError:
+            return  # cancelled already, at Mollie or by an earlier try
+        except MollieError as error:
+            raise ProviderError(f"Mollie refused to stop the subscription: {error}") from error
 
     def refund(self, donation) -> None:
         try:

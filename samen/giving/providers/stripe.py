@@ -230,6 +230,19 @@ class Stripe(Provider):
             return WebhookResult(event_id=data["id"], updates=[], stopped=[Stopped(obj["id"], at)])
         return WebhookResult(event_id=data["id"], updates=updates)
 
+    def stop_repeats(self, donation) -> None:
+        if not donation.recurring_ref.startswith("sub_"):
+            return  # the checkout was never completed: there is no subscription to cancel
+        try:
+            client().v1.subscriptions.cancel(
+                donation.recurring_ref, options={"idempotency_key": f"samen-stop-{donation.public_id}"}
+            )
+        except stripe_lib.InvalidRequestError as error:
+            if getattr(error, "code", "") != "resource_missing":
+                raise ProviderError(f"Stripe refused to stop the subscription: {error}") from error
+        except stripe_lib.StripeError as error:
+            raise ProviderError(f"Stripe refused to stop the subscription: {error}") from error
+
     def refund(self, donation) -> None:
         try:
             intent = _payment_intent_of(donation.provider_ref)

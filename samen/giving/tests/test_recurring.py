@@ -587,3 +587,75 @@ def test_a_refunded_pledge_drops_out_of_the_member_and_initiative_totals(
     page = browser.get(reverse("impact:mine")).text
     assert f"Refund of donation to {initiative.title}" in page
     assert "\u2212€25.00" in page
+
+
+# --- The donor stops their monthly gift -------------------------------------------------------------
+
+
+def test_the_donor_stops_a_stripe_monthly_gift_from_their_own_page(client, stripe_api, stripe_monthly):
+    page = client.get(stripe_monthly.get_absolute_url()).content.decode()
+    assert "Stop my monthly gift" in page
+    stripe_api.expect_oneshot_request("/v1/subscriptions/sub_9", method="DELETE").respond_with_json(
+        {"id": "sub_9", "object": "subscription", "status": "canceled"}
+    )
+
+    stop = reverse("giving:stop_monthly", args=[stripe_monthly.public_id])
+    answer = client.post(stop, follow=True)
+
+    assert "Your monthly gift is stopped" in answer.content.decode()
+    assert stripe_api.log[-1][0].headers["Idempotency-Key"] == f"samen-stop-{stripe_monthly.public_id}"
+    stripe_monthly.refresh_from_db()
+    assert stripe_monthly.recurring_ended_at is not None
+    assert stripe_monthly.state == "succeeded"  # what was given stays given
+    assert "Stop my monthly gift" not in answer.content.decode()
+    calls = len(stripe_api.log)
+    client.post(stop)  # twice: Stripe is not asked again
+    assert len(stripe_api.log) == calls
+
+
+def test_stripe_refusing_to_stop_says_so_and_keeps_the_gift_running(client, stripe_api, stripe_monthly):
+    stripe_api.expect_oneshot_request("/v1/subscriptions/sub_9", method="DELETE").respond_with_json(
+        {"error": {"type": "api_error", "message": "Something went wrong"}}, status=500
+    )
+    answer = client.post(reverse("giving:stop_monthly", args=[stripe_monthly.public_id]), follow=True)
+    assert "could not be stopped" in answer.content.decode()
+    stripe_monthly.refresh_from_db()
+    assert stripe_monthly.recurring_ended_at is None
+
+
+def test_the_donor_stops_a_mollie_monthly_gift(client, mollie_api, mollie_monthly):
+    mollie_api.expect_oneshot_request(
+        f"/v2/customers/{CUSTOMER}/subscriptions/{SUBSCRIPTION}", method="DELETE"
+    ).respond_with_json(subscription_json(status="canceled"))
+
+    client.post(reverse("giving:stop_monthly", args=[mollie_monthly.public_id]))
+
+    mollie_monthly.refresh_from_db()
+    assert mollie_monthly.recurring_ended_at is not None
+    assert mollie_api.log[-1][0].method == "DELETE"
+
+
+def test_a_mollie_gift_stopped_before_its_first_payment_is_paid_gets_no_subscription(
+    client, mollie_api, mollie_first
+):
+    client.post(reverse("giving:stop_monthly", args=[mollie_first.public_id]))
+    mollie_first.refresh_from_db()
+    assert mollie_first.recurring_ended_at is not None
+    assert not any(request.method == "DELETE" for request, _response in mollie_api.log)
+
+    mollie_api.expect_oneshot_request("/v2/payments/tr_WDqYK6vllg").respond_with_json(first_paid())
+    assert mollie_webhook(client).status_code == 200
+    mollie_first.refresh_from_db()
+    assert (mollie_first.state, mollie_first.subscription_ref) == ("succeeded", "")
+    assert not any("subscriptions" in request.path for request, _response in mollie_api.log)
+
+
+def test_only_a_first_monthly_gift_can_be_stopped(client, stripe_api, initiative):
+    stripe_api.expect_oneshot_request("/v1/checkout/sessions", method="POST").respond_with_json(
+        session_json()
+    )
+    client.post(reverse("giving:give", args=[initiative.slug]), donate_form(provider="stripe", amount="10"))
+    once = Donation.objects.get()
+    answer = client.post(reverse("giving:stop_monthly", args=[once.public_id]), follow=True)
+    assert "This is not a monthly gift." in answer.content.decode()
+    assert client.get(reverse("giving:stop_monthly", args=[once.public_id])).status_code == 405
