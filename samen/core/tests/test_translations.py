@@ -316,3 +316,20 @@ def test_the_scanner_finds_unmarked_text():
 def test_templates_have_no_unmarked_text(path):
     words = unmarked_text(path.read_text(encoding="utf-8"))
     assert not words, f"Wrap in {{% translate %}} or {{% blocktranslate %}}: {words}"
+
+
+def test_every_svg_chart_writes_its_coordinates_unlocalised():
+    """A chart drawn in Dutch would get decimal commas in its coordinates (x="40,5") and fall apart."""
+    from pathlib import Path
+
+    root = Path(settings.BASE_DIR)
+    charts = [
+        path
+        for path in [*root.glob("templates/**/*.html"), *root.glob("samen/*/templates/**/*.html")]
+        if "<svg viewBox" in path.read_text()
+    ]
+    assert len(charts) >= 5
+    for path in charts:
+        text = path.read_text()
+        start = text.index("<svg viewBox")
+        assert "{% localize off %}" in text[:start] and "{% endlocalize %}" in text[start:], path

@@ -200,3 +200,20 @@ def test_the_drawn_figures_change_as_soon_as_a_click_or_conversion_arrives(
 
     _convert(buyer, "late", amount_minor=700, currency="EUR")
     assert "€7.00" in team.get(url).content.decode()
+
+
+def test_the_chart_draws_in_dutch_too(client_as, owner, initiative, message, variants):
+    """Dutch writes decimals with a comma; an SVG coordinate with one is no coordinate at all."""
+    import re
+
+    from django.conf import settings
+
+    _click(_short(initiative, variants["A"], "x"))
+    client = client_as(owner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    html = client.get(f"/outreach/{initiative.slug}/m/{message.pk}/").content.decode()
+    assert "Klikken per dag" in html
+    chart = html[html.index("<svg viewBox") : html.index("</svg>")]
+    coordinates = re.findall(r'\b(?:x|y|x1|y1|x2|y2|width|height)="([^"]*)"', chart)
+    assert coordinates, chart
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?%?", value) for value in coordinates), coordinates
