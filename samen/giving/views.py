@@ -6,6 +6,7 @@ Every form is a plain POST that redirects; htmx only polls the leaderboard.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 
 import segno
@@ -148,7 +149,9 @@ def stop_monthly(request, public_id):
     except actions.DonationError as error:
         messages.error(request, str(error))
     else:
-        if stopped:
+        if stopped and donation.provider == "pledge":
+            messages.success(request, _("Your monthly pledge is stopped: no further months are expected."))
+        elif stopped:
             messages.success(request, _("Your monthly gift is stopped. Nothing more will be charged."))
     return redirect(donation.get_absolute_url())
 
@@ -504,8 +507,16 @@ def promoter_qr(request, slug, pk):
         promoter=promoter.member,
     )
     qr = segno.make(url, error="m")
-    svg = qr.svg_inline(scale=4, title=_("QR code for %(name)s's page") % {"name": promoter.member.name})
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    # A standalone SVG document (with its namespace): an <img> draws nothing without one.
+    svg = io.BytesIO()
+    qr.save(
+        svg,
+        kind="svg",
+        scale=4,
+        xmldecl=False,
+        title=_("QR code for %(name)s's page") % {"name": promoter.member.name},
+    )
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=3600"
     return response
 

@@ -80,6 +80,10 @@ def test_a_campaign_message_shared_by_a_promoter_credits_a_gift_to_variant_chann
     # The promoter finds the message on their own page and takes links of their own.
     mine = browsing.new_page(member=member)
     visit(mine, promoter.get_absolute_url())
+    # The QR code for printing is drawn (an SVG without its namespace shows only the alt text).
+    qr = mine.locator('img[src$="qr.svg"]')
+    qr.evaluate("img => img.decode()")
+    assert qr.evaluate("img => img.naturalWidth") > 0
     mine.get_by_role("link", name="Last six hours").click()
     expect(mine.get_by_role("heading", level=1)).to_have_text("Spread the word for The 24-hour action")
     check_a11y(mine)

@@ -35,6 +35,8 @@ def test_a_member_joins_and_gets_a_page_with_share_links_and_a_qr_code(
     assert f'name="promoter" value="{promoter.pk}"' in page
     qr = client.get(reverse("giving:promoter_qr", args=[campaign.slug, promoter.pk]))
     assert qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
+    # Drawn by an <img>, the SVG must be a document of its own: with the SVG namespace.
+    assert b'xmlns="http://www.w3.org/2000/svg"' in qr.content
     # Joining twice leads to the same page.
     again = client.get(reverse("giving:join", args=[campaign.slug]))
     assert again.status_code == 302 and again["Location"] == promoter.get_absolute_url()
