@@ -48,7 +48,7 @@ def create_message(
     subject = subject if subject is not None else initiative
     if subject is None:
         raise ValueError("a message is about an initiative or a subject")
-    target = links.clean_target(target or subject.get_absolute_url())
+    target = links.clean_new_target(target or subject.get_absolute_url())
     if not variants:
         raise ValueError("a message needs at least one variant")
     with transaction.atomic():

@@ -20,7 +20,7 @@ class MessageForm(forms.Form):
         label=_("Where the links lead"),
         max_length=500,
         help_text=_(
-            "A page on this site, such as /initiatives/clean-water/. The page of what you write for when empty."
+            "A page on this site, such as /initiatives/clean-water/. Leave it empty for the initiative's or the campaign's own page."
         ),
         required=False,
     )
@@ -74,7 +74,7 @@ class MessageForm(forms.Form):
         target = self.cleaned_data["target"].strip()
         if not target and self.default_target:
             return self.default_target
-        return links.clean_target(target)
+        return links.clean_new_target(target)
 
     def groups(self) -> list[dict]:
         """The fields of each variant, for the template: its texts, then its texts per channel."""

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -186,6 +187,17 @@ LABELS = {
 }
 
 
+def _subject_from(text: str, limit: int = 80) -> str:
+    """An e-mail subject from a share text: its first sentence, or its words up to `limit`, never half a word."""
+    first = text.strip().split("\n", 1)[0]
+    for end in ".!?":
+        if end in first[: limit + 1]:
+            first = first[: first.index(end) + 1]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def intent_url(channel: str, *, text: str, url: str, subject: str = "") -> str:
     """The address that opens a channel with the text and the link filled in."""
     both = f"{text} {url}".strip()
@@ -198,7 +210,22 @@ def intent_url(channel: str, *, text: str, url: str, subject: str = "") -> str:
     if channel == "whatsapp":
         return f"https://wa.me/?text={quote(both)}"
     if channel == "email":
-        return f"mailto:?subject={quote(subject or text[:80])}&body={quote(text + chr(10) + chr(10) + url)}"
+        return f"mailto:?subject={quote(subject or _subject_from(text))}&body={quote(text + chr(10) + chr(10) + url)}"
     if channel == "sms":
         return f"sms:?&body={quote(both)}"
     return url
+
+
+def clean_new_target(target: str, *, request_host: str = "") -> str:
+    """clean_target for a new message: a path on this site must also be a page the site has."""
+    target = clean_target(target, request_host=request_host)
+    if target.startswith("/"):
+        try:
+            resolve(urlsplit(target).path)
+        except Resolver404:
+            raise ValidationError(
+                _("There is no page at %(path)s on this site. Copy the address from your browser.")
+                % {"path": urlsplit(target).path},
+                code="no_such_page",
+            ) from None
+    return target

@@ -123,16 +123,21 @@ def message_edit(request, scope: Scope, message: Message):
 
 
 def has_figures(message: Message) -> bool:
+    """Whether anyone has the message's links: clicked, converted, or been sent them."""
     return (
         DailyCount.objects.filter(message=message).exists()
         or Conversion.objects.filter(message=message).exists()
+        or Sending.objects.filter(variant__message=message).exists()
     )
 
 
 def message_delete(request, scope: Scope, message: Message):
     """Only a message nobody has clicked yet: figures, once there, stay."""
     if has_figures(message):
-        flash.error(request, _("People have used this message's links; it stays, with its figures."))
+        flash.error(
+            request,
+            _("People have this message's links (used, or sent to them); it stays, with its figures."),
+        )
         return redirect(scope.url("message", message.pk))
     title = message.title
     message.delete()

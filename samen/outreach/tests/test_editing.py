@@ -159,3 +159,28 @@ def test_a_text_for_a_channel_needs_a_share_text(client_as, owner, initiative):
     )
     assert "Variant B has a text for a channel but no share text." in response.content.decode()
     assert not Message.objects.exists()
+
+
+def test_a_link_to_a_page_the_site_does_not_have_is_refused(client_as, owner, initiative):
+    response = client_as(owner).post(
+        f"/outreach/{initiative.slug}/new/",
+        {"title": "Typo", "target": "/initiatves/clean-water/", "text_a": "Hi", "text_b": "", "text_c": ""},
+    )
+    assert response.status_code == 200
+    assert "There is no page at /initiatves/clean-water/ on this site." in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_a_message_that_was_sent_is_not_deleted(
+    client_as, owner, initiative, message, django_capture_on_commit_callbacks
+):
+    client = client_as(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/outreach/{initiative.slug}/m/{message.pk}/send/", {"variant": "A", "medium": "email"})
+    assert (
+        "Delete this message"
+        not in client.get(f"/outreach/{initiative.slug}/m/{message.pk}/").content.decode()
+    )
+    refused = client.post(f"/outreach/{initiative.slug}/m/{message.pk}/delete/", follow=True)
+    assert "used, or sent to them" in refused.content.decode()
+    assert Message.objects.filter(pk=message.pk).exists()

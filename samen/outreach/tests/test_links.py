@@ -89,3 +89,17 @@ def test_an_absolute_url_on_this_site_is_stored_as_its_path(initiative):
     )
     link = TrackedLink.objects.get(code=url.rsplit("/", 1)[1])
     assert link.target == "/initiatives/clean-water-kibera/?from=mail"
+
+
+def test_an_e_mail_subject_from_the_text_ends_at_a_sentence_or_a_word():
+    from samen.outreach.links import intent_url
+
+    long = "I raise money for Clean water for Kibera in The 24-hour action (demo). Will you help?"
+    assert (
+        "subject=I%20raise%20money%20for%20Clean%20water%20for%20Kibera%20in%20The%2024-hour%20action%20%28demo%29.&"
+        in (intent_url("email", text=long, url="https://samen.example/l/abc"))
+    )
+    words = "water " * 30
+    subject = intent_url("email", text=words, url="u").split("subject=", 1)[1].split("&", 1)[0]
+    assert subject.endswith("water%E2%80%A6") and len(subject) < 120
+    assert "subject=Given&" in intent_url("email", text=long, url="u", subject="Given")
