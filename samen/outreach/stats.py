@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .models import CHANNEL_CHOICES, KIND_CHOICES, Conversion, DailyCount, Message
@@ -50,7 +51,10 @@ class Row:
 
     @property
     def rate_percent(self) -> str:
-        return "–" if self.rate is None else f"{self.rate * 100:.1f}%"
+        """In the language of the page: 12.5% in English, 12,5% in Dutch."""
+        if self.rate is None:
+            return "–"
+        return f"{number_format(self.rate * 100, decimal_pos=1, use_l10n=True)}%"
 
     def by_kind(self) -> list[tuple[str, int]]:
         return [(kind, self.conversions.get(kind, 0)) for kind in KINDS]

@@ -213,6 +213,7 @@ def test_the_chart_draws_in_dutch_too(client_as, owner, initiative, message, var
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
     html = client.get(f"/outreach/{initiative.slug}/m/{message.pk}/").content.decode()
     assert "Klikken per dag" in html
+    assert "0,0%" in html  # the conversion rate, written the Dutch way
     chart = html[html.index("<svg viewBox") : html.index("</svg>")]
     coordinates = re.findall(r'\b(?:x|y|x1|y1|x2|y2|width|height)="([^"]*)"', chart)
     assert coordinates, chart
