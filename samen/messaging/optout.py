@@ -139,6 +139,13 @@ def _active(address: str, medium: str):
     )
 
 
+def opted_out_addresses(medium: str):
+    """The (normalised) addresses that opted out of `medium`, as a subquery of `address` values."""
+    return OptOut.objects.filter(
+        medium=_check_medium(medium), scope=OptOut.Scope.ALL, ended_at__isnull=True
+    ).values("address")
+
+
 def is_opted_out(address: str, medium: str) -> bool:
     """True when `address` asked for nothing more on `medium` and has not opted in again."""
     if medium not in Medium.values:

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Lower, TruncDate
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samen.messaging import optout
 from samen.people.models import Member
 
 from . import actions, scopes, stats
@@ -233,6 +234,7 @@ def message_detail(request, scope: Scope, message: Message):
         model_choices=MODEL_CHOICES,
         goal_choices=goal_choices(),
         can_send=scopes.audience(message) is not None,
+        reach={medium: _reach(message, medium) for medium in ("email", "sms")},
         gateways=list(sms_channels().only("pk", "name")),
         sendings=Sending.objects.filter(variant__message=message).select_related("variant")[:10],
         back_url=scope.url("overview"),
@@ -242,6 +244,20 @@ def message_detail(request, scope: Scope, message: Message):
         send_url=scope.url("message_send", message.pk),
     )
     return render(request, "outreach/message.html", context)
+
+
+def _reach(message: Message, medium: str) -> int:
+    """How many people a sending by `medium` would reach now: its recipients less who opted out."""
+    found = scopes.recipients(message, medium)
+    if found is None:
+        return 0
+    if medium == "sms":
+        return found.exclude(phone__in=optout.opted_out_addresses("sms")).count()
+    return (
+        found.annotate(address=Lower("email"))
+        .exclude(address__in=optout.opted_out_addresses("email"))
+        .count()
+    )
 
 
 def message_send(request, scope: Scope, message: Message):

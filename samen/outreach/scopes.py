@@ -122,3 +122,18 @@ def audience(message: Message) -> QuerySet | None:
     subject = message.subject
     rules = rules_for(subject)
     return rules.audience(subject) if rules is not None else None
+
+
+def recipients(message: Message, medium: str) -> QuerySet | None:
+    """The members a sending by `medium` ("email" or "sms") goes to; None when it has no audience.
+
+    Opt-outs are not taken out here: the outbox suppresses them, and keeps the record.
+    """
+    from django.db.models import Q
+
+    members = audience(message)
+    if members is None:
+        return None
+    if medium == "sms":
+        return members.filter(contact_by_sms=True).exclude(Q(phone="") | Q(phone__isnull=True))
+    return members.filter(contact_by_email=True)

@@ -9,7 +9,6 @@ and queue() store a message for an opted-out address as suppressed and send noth
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,16 +36,12 @@ def send_to_followers(sending_id: int) -> int:
         return 0
     variant = sending.variant
     message = variant.message
-    audience = scopes.audience(message)
-    if audience is None:
+    if sending.medium == Sending.Medium.SMS and sending.gateway_channel is None:
         return 0
-    followers = audience.order_by("pk")
-    if sending.medium == Sending.Medium.SMS:
-        if sending.gateway_channel is None:
-            return 0
-        followers = followers.filter(contact_by_sms=True).exclude(Q(phone="") | Q(phone__isnull=True))
-    else:
-        followers = followers.filter(contact_by_email=True)
+    found = scopes.recipients(message, sending.medium)
+    if found is None:
+        return 0
+    followers = found.order_by("pk")
     queued = 0
     with translation.override(settings.LANGUAGE_CODE):
         about, reason = _why(message)
