@@ -51,6 +51,4 @@ class Command(BaseCommand):
             _("Webhooks: %(requeued)d stuck delivery(ies) sent again, %(failed)d failed")
             % {"requeued": requeued, "failed": failed}
         )
-        self.stdout.write(
-            _("Webhooks: %(count)d queued delivery(ies) enqueued again") % {"count": enqueued}
-        )
+        self.stdout.write(_("Webhooks: %(count)d queued delivery(ies) enqueued again") % {"count": enqueued})
