@@ -202,6 +202,7 @@ def requeue_stuck(*, queued_for: timedelta, progress: Progress = _no_progress) -
             created_at__lt=timezone.now() - queued_for,
             attempts__lt=MAX_ATTEMPTS,
         )
+        # A polled gateway's messages (SMSSync) wait for their phone's next poll; `deliver` skips them.
         .exclude(gateway__in=polled_kinds())
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)

@@ -51,7 +51,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, minutes, running_minutes, unconfirmed_minutes, **options):
         # tqdm redraws its line with carriage returns; Django's OutputWrapper would add a newline to
-        # every write, so the bar gets the raw stream.
+        # every write, so the bar gets the raw stream. It shows on a terminal only (disable=None), so
+        # cron mails carry the counts and no bar.
         stream = options.get("stderr") or sys.stderr
         waited = timedelta(minutes=minutes)
 
@@ -85,7 +86,15 @@ class Command(BaseCommand):
     @staticmethod
     @contextmanager
     def _bar(stream, description: str, unit: str):
-        bar = tqdm(file=stream, unit=unit, desc=description, dynamic_ncols=True, mininterval=0.2, leave=False)
+        bar = tqdm(
+            file=stream,
+            unit=unit,
+            desc=description,
+            dynamic_ncols=True,
+            mininterval=0.2,
+            leave=False,
+            disable=None,
+        )
 
         def progress(done: int, total: int) -> None:
             if bar.total != total:

@@ -34,7 +34,13 @@ class Command(BaseCommand):
     def handle(self, *args, minutes, **options):
         stream = options.get("stderr") or sys.stderr
         bar = tqdm(
-            file=stream, unit="delivery", desc=_("Webhooks"), dynamic_ncols=True, mininterval=0.2, leave=False
+            file=stream,
+            unit="delivery",
+            desc=_("Webhooks"),
+            dynamic_ncols=True,
+            mininterval=0.2,
+            leave=False,
+            disable=None,
         )
 
         def progress(done: int, total: int) -> None:
