@@ -178,3 +178,23 @@ def test_claims_younger_than_the_limit_are_taken_as_alive(database_tasks):
 
     assert "Tasks: 0 lost claim(s)" in run()
     assert "Tasks: 1 lost claim(s)" in run("--running-minutes", "15")
+
+
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_run_shows_its_progress_on_a_terminal_and_none_in_cron_mail(database_tasks):
+    for external_id in ("1", "2", "3"):
+        arrived(external_id)
+    lose_tasks()
+    terminal = Terminal()
+
+    call_command("messaging_requeue", stdout=StringIO(), stderr=terminal)
+
+    assert "Inbound" in terminal.getvalue()
+    assert "| 0/3 [" in terminal.getvalue()  # the bar knows how many it has to go
+    cron = StringIO()
+    call_command("messaging_requeue", stdout=StringIO(), stderr=cron)
+    assert cron.getvalue() == ""
