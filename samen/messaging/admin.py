@@ -45,6 +45,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "raw",
         "received_at",
         "route",
+        "routed_at",
         "error",
     ]
     actions = ["route_again"]

@@ -59,6 +59,10 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
     route = models.CharField(_("routed to"), max_length=100, blank=True)
+    # When the routing task last ran to its end, whatever the outcome. A NEW message without it was
+    # never routed (its task was lost, or its worker died): `tasks.requeue_unrouted` routes it again.
+    # A NEW message with it is one nothing wanted, waiting for a person.
+    routed_at = models.DateTimeField(_("routing finished"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,

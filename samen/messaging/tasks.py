@@ -4,6 +4,10 @@ Both may run twice for the same message (a retried enqueue, two workers, a manua
 each claims its row with a conditional UPDATE first and does nothing when the claim fails.
 - `route` hands a stored inbound message to the router (and so to a feature app's handler);
 - `deliver` sends one queued outbound message through its gateway.
+
+A crash loses nothing: `manage.py messaging_requeue` (cron) gives lost task claims back to the
+queue (`samen.core.taskqueue`), routes again what was never routed (`requeue_unrouted`) and
+enqueues again what lost its delivery task (`requeue_stuck`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
+from samen.core import taskqueue
+from samen.core.taskqueue import Progress
 from samen.messaging import router
 from samen.messaging.gateways import TransportError, UnknownGateway, get_gateway, polled_kinds
 from samen.messaging.inbox import member_for
@@ -47,7 +53,8 @@ def route(inbound_id: int) -> str:
     A worker that dies half-way rolls back to NEW, so the message is never left claimed but
     unrouted, and the next run routes it. Outside this transaction nobody sees the claim: the
     message goes straight from NEW to ROUTED (or FAILED, with the error, or NEW again when
-    nothing wanted it).
+    nothing wanted it). Every outcome sets `routed_at` in the same transaction, so a NEW message
+    without it is one whose routing never finished (see requeue_unrouted).
     """
     with transaction.atomic():
         claimed = InboundMessage.objects.filter(pk=inbound_id, state=InboundMessage.State.NEW).update(
@@ -64,13 +71,16 @@ def route(inbound_id: int) -> str:
                 message.member = member
                 message.save(update_fields=["member"])
         name = router.route(message)
+        message.routed_at = timezone.now()
         if name is not None:
+            message.save(update_fields=["routed_at"])
             return name
         if message.state == InboundMessage.State.FAILED:
+            message.save(update_fields=["routed_at"])
             return FAILED
         # Nothing wanted it: it stays NEW, waiting for a person, which is the point of keeping it.
         message.state = InboundMessage.State.NEW
-        message.save(update_fields=["state"])
+        message.save(update_fields=["state", "routed_at"])
         return UNROUTED
 
 
@@ -168,25 +178,78 @@ def _schedule_retry(outbound: OutboundMessage) -> None:
     transaction.on_commit(lambda: retry.enqueue(pk))
 
 
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
 def _elapsed_ms(started: float) -> int:
     return max(0, round((time.monotonic() - started) * 1000))
 
 
-def requeue_stuck(*, queued_for: timedelta) -> int:
-    """Enqueue delivery for QUEUED messages older than `queued_for`; returns how many.
+def requeue_stuck(*, queued_for: timedelta, progress: Progress = _no_progress) -> int:
+    """Enqueue delivery for QUEUED messages older than `queued_for` that lost their task; returns how many.
 
-    Such rows lost their task (a backend without deferred tasks, a flushed queue). Enqueueing one
-    that still has a pending retry is harmless: whichever run claims the row first sends it.
-    SENDING rows are left alone on purpose: their worker may have sent the message before dying,
-    and sending twice is worse than asking a person to look (the admin can requeue them).
+    Such rows lost their task (a backend without deferred tasks, a flushed queue, a task given up).
+    With django-tasks-db the queue is looked at first, so a message whose retry is still waiting is
+    not enqueued again on every run; with other backends an extra run is harmless, since whichever
+    run claims the row first sends it. SENDING rows are left alone on purpose: their worker may have
+    sent the message before dying, and sending twice is worse than asking a person to look (the
+    admin can requeue them).
     """
     pks = list(
         OutboundMessage.objects.filter(
             state=OutboundMessage.State.QUEUED,
             created_at__lt=timezone.now() - queued_for,
             attempts__lt=MAX_ATTEMPTS,
-        ).values_list("pk", flat=True)
+        )
+        # A polled gateway's messages (SMSSync) wait for their phone's next poll; `deliver` skips them.
+        .exclude(gateway__in=polled_kinds())
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
     )
-    for pk in pks:
-        deliver.enqueue(pk)
-    return len(pks)
+    waiting = taskqueue.queued_for(deliver, pks)
+    lost = [pk for pk in pks if pk not in waiting]
+    _enqueue_each(deliver, lost, progress)
+    return len(lost)
+
+
+def requeue_unrouted(*, received_for: timedelta, progress: Progress = _no_progress) -> tuple[int, int]:
+    """Route again the NEW messages, older than `received_for`, whose routing never finished.
+
+    A message whose worker died mid-route rolled back to NEW, and its task either stayed RUNNING
+    (django-tasks-db: `taskqueue.recover_lost_claims` runs it again, so it is not enqueued twice
+    here) or was lost (another backend, a task that could not be enqueued). Messages that nothing
+    wanted are NEW too, but have `routed_at`: they wait for a person and are left alone. A message
+    whose routing felled MAX_CLAIMS workers (a task given up with WorkerLost) is marked FAILED with
+    that reason instead, so that it cannot kill the next worker; the admin's "route again" is there
+    once someone has looked. Returns (enqueued, failed).
+    """
+    pks = list(
+        InboundMessage.objects.filter(
+            state=InboundMessage.State.NEW,
+            routed_at__isnull=True,
+            received_at__lt=timezone.now() - received_for,
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    waiting = taskqueue.queued_for(route, pks)
+    given_up = taskqueue.given_up_for(route, [pk for pk in pks if pk not in waiting])
+    failed = 0
+    if given_up:
+        failed = InboundMessage.objects.filter(
+            pk__in=given_up, state=InboundMessage.State.NEW, routed_at__isnull=True
+        ).update(
+            state=InboundMessage.State.FAILED,
+            error=f"Routing stopped the worker {taskqueue.MAX_CLAIMS} times; route it again by hand.",
+        )
+    lost = [pk for pk in pks if pk not in waiting and pk not in given_up]
+    _enqueue_each(route, lost, progress)
+    return len(lost), failed
+
+
+def _enqueue_each(task, pks: list[int], progress: Progress) -> None:
+    progress(0, len(pks))
+    for done, pk in enumerate(pks, start=1):
+        task.enqueue(pk)
+        progress(done, len(pks))

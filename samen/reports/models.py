@@ -396,6 +396,9 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=30, default="report.published")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the attempt under way claimed the row: a row still SENDING long after this lost its worker
+    # (see tasks.CLAIM_TIMEOUT), and the next run may claim it again.
+    sending_since = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -3,6 +3,9 @@
 Every task here is safe to run twice. Alerts go through the messaging outbox under the key
 `report:<id>:sub:<subscription id>`, so a second run queues nothing new. Webhook deliveries are
 rows, unique per (webhook, report, event), claimed with a conditional UPDATE before anything is sent.
+A claim expires: a row still SENDING CLAIM_TIMEOUT after its claim lost its worker, and the next run
+(or `manage.py reports_requeue`, from cron) sends it again. The receiver may then get it twice, with
+the same X-Samen-Delivery id (docs/webhooks.md).
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from datetime import timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
 
-from samen.core import http
+from samen.core import http, taskqueue
 
 from . import notify
 from .models import Report, Subscription, Webhook, WebhookDelivery
@@ -31,6 +34,9 @@ RETRY_FACTOR = 4
 # After this many deliveries in a row have failed for good, the webhook is switched off and says why.
 DISABLE_AFTER_FAILURES = 5
 TIMEOUT_SECONDS = 10.0
+# An attempt takes at most TIMEOUT_SECONDS on the wire; one still SENDING this long after its claim
+# lost its worker (killed, out of memory, the machine restarted).
+CLAIM_TIMEOUT = timedelta(minutes=10)
 # We read the receiver's answer only for its status; a large body is not its fault, but need not be kept.
 MAX_RESPONSE_BYTES = 1024 * 1024
 
@@ -98,8 +104,11 @@ def queue_webhooks(report_id: int) -> int:
 @task
 def deliver_webhook(delivery_id: int) -> str:
     """POST one delivery, signed. Returns the new state ("skipped" when another run has it)."""
-    claimed = WebhookDelivery.objects.filter(pk=delivery_id, state=WebhookDelivery.State.QUEUED).update(
-        state=WebhookDelivery.State.SENDING, attempts=F("attempts") + 1
+    now = timezone.now()
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id)
+        .filter(_claimable(now))
+        .update(state=WebhookDelivery.State.SENDING, attempts=F("attempts") + 1, sending_since=now)
     )
     if claimed != 1:
         return "skipped"
@@ -135,6 +144,19 @@ def deliver_webhook(delivery_id: int) -> str:
         status=response.status,
         delivered_at=timezone.now(),
     )
+
+
+def _claimable(now) -> Q:
+    """QUEUED, or SENDING under a claim that outlived its worker (with tries left)."""
+    return Q(state=WebhookDelivery.State.QUEUED) | Q(
+        _expired(now), state=WebhookDelivery.State.SENDING, attempts__lt=MAX_ATTEMPTS
+    )
+
+
+def _expired(now) -> Q:
+    # Rows claimed before `sending_since` existed have none: their creation time stands in.
+    cutoff = now - CLAIM_TIMEOUT
+    return Q(sending_since__lt=cutoff) | Q(sending_since__isnull=True, created_at__lt=cutoff)
 
 
 def _finish(delivery: WebhookDelivery, state: str, *, error: str = "", status=None, delivered_at=None) -> str:
@@ -207,10 +229,11 @@ def resend(delivery: WebhookDelivery) -> bool:
     return True
 
 
-def requeue_deliveries(*, queued_for: timedelta) -> int:
+def requeue_deliveries(*, queued_for: timedelta, progress=None) -> int:
     """Enqueue QUEUED deliveries older than `queued_for` whose retry was lost; returns how many.
 
-    Like messaging_requeue: harmless if a retry is still pending, since only one run claims the row.
+    Like messaging_requeue: with django-tasks-db, a delivery whose retry is still waiting in the queue
+    is skipped; elsewhere an extra run is harmless, since only one run claims the row.
     """
     pks = list(
         WebhookDelivery.objects.filter(
@@ -218,8 +241,49 @@ def requeue_deliveries(*, queued_for: timedelta) -> int:
             created_at__lt=timezone.now() - queued_for,
             attempts__lt=MAX_ATTEMPTS,
             webhook__active=True,
-        ).values_list("pk", flat=True)
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
     )
-    for pk in pks:
+    waiting = taskqueue.queued_for(deliver_webhook, pks)
+    lost = [pk for pk in pks if pk not in waiting]
+    if progress is not None:
+        progress(0, len(lost))
+    for done, pk in enumerate(lost, start=1):
         deliver_webhook.enqueue(pk)
-    return len(pks)
+        if progress is not None:
+            progress(done, len(lost))
+    return len(lost)
+
+
+def recover_deliveries(*, progress=None) -> tuple[int, int]:
+    """Deliveries stuck in SENDING past CLAIM_TIMEOUT: queued and enqueued again, or failed.
+
+    Their worker died mid-attempt, perhaps after the receiver got the POST: sending again may
+    deliver twice, which receivers can tell by X-Samen-Delivery; never sending would lose it. A
+    delivery out of tries fails with the reason instead. Each row changes with a conditional
+    UPDATE, so a run that claimed it meanwhile, or a second recovery, wins. Returns (requeued, failed).
+    """
+    now = timezone.now()
+    stuck = list(
+        WebhookDelivery.objects.filter(_expired(now), state=WebhookDelivery.State.SENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", "webhook_id", "attempts")
+    )
+    requeued = failed = 0
+    if progress is not None:
+        progress(0, len(stuck))
+    for done, (pk, webhook_id, attempts) in enumerate(stuck, start=1):
+        row = WebhookDelivery.objects.filter(_expired(now), pk=pk, state=WebhookDelivery.State.SENDING)
+        if attempts >= MAX_ATTEMPTS:
+            if row.update(
+                state=WebhookDelivery.State.FAILED, error="The worker sending it stopped before it finished."
+            ):
+                failed += 1
+                _disable_after_repeated_failures(Webhook(pk=webhook_id))
+        elif row.update(state=WebhookDelivery.State.QUEUED, sending_since=None):
+            requeued += 1
+            deliver_webhook.enqueue(pk)
+        if progress is not None:
+            progress(done, len(stuck))
+    return requeued, failed

@@ -166,4 +166,4 @@ def test_the_requeue_command_reports_what_it_did(fake_gateway, time_machine, cap
     make()
     time_machine.move_to("2026-03-01 13:00Z")
     call_command("messaging_requeue", "--minutes", "30")
-    assert "enqueued 1 message(s)" in capsys.readouterr().out
+    assert "Outbound: 1 queued message(s) enqueued again" in capsys.readouterr().out
