@@ -7,10 +7,13 @@ or put a discarded one back. Each step is a normal POST that redirects, and acts
 often it is sent (messaging.triage claims the message with a conditional UPDATE).
 """
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -65,8 +68,13 @@ def _assignable_maps(user):
     return maps.select_related("initiative").order_by("title", "pk")
 
 
-def _inbox_url() -> str:
-    return reverse("reports:inbox")
+def _inbox_url(request) -> str:
+    """The inbox, keeping the map it was opened from (its way back) when a form says so."""
+    url = reverse("reports:inbox")
+    back = request.POST.get("map", "")
+    if back and len(back) <= 80 and slug_re.fullmatch(back):
+        url += "?" + urlencode({"map": back})
+    return url
 
 
 def _check_may_use(user):
@@ -135,7 +143,7 @@ def assign(request, pk):
     if not form.is_valid():
         errors = [error for field_errors in form.errors.values() for error in field_errors]
         messages.error(request, " ".join(errors))
-        return redirect(f"{_inbox_url()}#message-{message.pk}")
+        return redirect(f"{_inbox_url(request)}#message-{message.pk}")
     report_map = form.cleaned_data["report_map"]
     report = unmatched.assign(message, report_map, request.user, title=form.cleaned_data["title"].strip())
     if report is None:
@@ -146,7 +154,7 @@ def assign(request, pk):
             _("The message is now report #%(number)d on “%(map)s”, in its review queue.")
             % {"number": report.pk, "map": report_map.title},
         )
-    return redirect(_inbox_url())
+    return redirect(_inbox_url(request))
 
 
 @login_required
@@ -158,7 +166,7 @@ def discard(request, pk):
         messages.success(request, _("Discarded. The message stays stored; you can put it back below."))
     else:
         messages.info(request, _("This message was already handled; nothing changed."))
-    return redirect(_inbox_url())
+    return redirect(_inbox_url(request))
 
 
 @login_required
@@ -170,7 +178,7 @@ def put_back(request, pk):
         messages.success(request, _("The message is back in the inbox."))
     else:
         messages.info(request, _("This message is not discarded; nothing changed."))
-    return redirect(_inbox_url())
+    return redirect(_inbox_url(request))
 
 
 urlpatterns = [
