@@ -1,7 +1,10 @@
 """The coordinators' inbox of messages that match no map: who sees them, and what they can do."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from samen.initiatives.models import TeamMember
 from samen.messaging.inbox import receive
@@ -273,3 +276,28 @@ def test_an_email_to_the_maps_address_waits_when_the_map_takes_no_email(
     assert message.is_unmatched
     response = client_as(map_people["reviewer"]).get(INBOX)
     assert [item["message"] for item in response.context["items"]] == [message]
+
+
+def test_the_inbox_page_makes_as_many_queries_for_twenty_messages_as_for_two(
+    report_map, client_as, map_people
+):
+    def page_queries(count):
+        InboundMessage.objects.bulk_create(
+            InboundMessage(
+                gateway="smssync",
+                idempotency_key=f"smssync:many-{count}-{n}",
+                sender=f"+25471200{n:04d}",
+                recipient="+254700000001",
+                body=f"message {n}",
+                raw="{}",
+                unmatched_at=timezone.now(),
+            )
+            for n in range(count)
+        )
+        client = client_as(map_people["team"])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(INBOX).status_code == 200
+        InboundMessage.objects.all().delete()
+        return len(queries)
+
+    assert page_queries(20) == page_queries(2)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from samen.core.access import deny
 from samen.messaging import triage
-from samen.messaging.access import get_inbound_for_viewer, inbound_for_viewer, sender_contact_for_viewer
+from samen.messaging.access import get_inbound_for_viewer, inbound_for_viewer
 from samen.messaging.models import InboundMessage, InboundMessageChange
 
 from .. import unmatched
@@ -95,7 +95,8 @@ def inbox(request):
     items = [
         {
             "message": message,
-            "sender": sender_contact_for_viewer(request.user, message),
+            # The list came through messaging.access (inbound_for_viewer): each sender is the viewer's to see.
+            "sender": message.sender,
             "form": AssignForm(maps=maps, prefix=f"m{message.pk}", auto_id=f"id_m{message.pk}_%s"),
         }
         for message in page.object_list
