@@ -123,8 +123,9 @@ def maps_with_number(number: str):
     """The maps whose own SMS number is `number` (digits), compared as `_same_number` does."""
     if not number:
         return []
-    candidates = ReportMap.objects.exclude(sms_number="").filter(sms_number__endswith=number[-4:])
-    return [m for m in candidates.order_by("pk") if _same_number(_digits(m.sms_number), number)]
+    # Compared in Python: a number typed in the admin may hold spaces or dashes ("0700 000-001").
+    candidates = ReportMap.objects.exclude(sms_number="").order_by("pk")
+    return [m for m in candidates if _same_number(_digits(m.sms_number), number)]
 
 
 def find_map(message: InboundMessage, *, by_keyword: bool = True) -> Match | None:
