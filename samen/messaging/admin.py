@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from samen.messaging import optout, router
-from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OptOut, OutboundMessage
+from samen.messaging.models import (
+    Channel,
+    DeliveryAttempt,
+    InboundMessage,
+    InboundMessageChange,
+    OptOut,
+    OutboundMessage,
+)
 
 
 @admin.register(Channel)
@@ -25,8 +32,22 @@ class ChannelAdmin(admin.ModelAdmin):
         )
 
 
+class InboundMessageChangeInline(admin.TabularInline):
+    """Who did what with the message (the coordinators' inbox writes these); never edited."""
+
+    model = InboundMessageChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "actor", "action", "changes")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
+    inlines = [InboundMessageChangeInline]
     list_display = ["received_at", "gateway", "sender", "short_text", "state", "route", "owner"]
     list_filter = ["state", "gateway", "channel"]
     search_fields = ["sender", "recipient", "subject", "body", "idempotency_key"]
@@ -47,6 +68,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "route",
         "routed_at",
         "error",
+        "unmatched_at",
     ]
     actions = ["route_again"]
 

@@ -40,6 +40,8 @@ class InboundMessage(models.Model):
         ROUTED = "routed", _("Routed")
         FAILED = "failed", _("Could not be handled")
         ANSWERED = "answered", _("Answered")
+        # A person looked at a message nothing wanted and set it aside; it stays stored.
+        DISCARDED = "discarded", _("Discarded")
 
     channel = models.ForeignKey(
         Channel,
@@ -81,6 +83,9 @@ class InboundMessage(models.Model):
         verbose_name=_("handled by"),
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # When the router last found nothing that wants the message. With state NEW it marks a message
+    # waiting for a person, as against one whose routing task has not run yet.
+    unmatched_at = models.DateTimeField(_("matched nothing"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbound message")
@@ -93,6 +98,41 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.gateway} {self.received_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_unmatched(self) -> bool:
+        return self.state == self.State.NEW and self.unmatched_at is not None
+
+
+class InboundMessageChange(models.Model):
+    """The audit log of what people did with an inbound message: who, what, when. Never edited.
+
+    `changes` is {"field": [old, new], ...}, plus what the message became (a feature writes, for
+    example, {"report": [None, 12], "map": [None, "floods"]}); values as text or numbers.
+    """
+
+    message = models.ForeignKey(
+        InboundMessage, on_delete=models.CASCADE, related_name="changes", verbose_name=_("message")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=30)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound message change")
+        verbose_name_plural = _("inbound message changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} #{self.message_id}"
 
 
 class OutboundMessage(models.Model):

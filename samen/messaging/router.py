@@ -5,7 +5,9 @@ In its AppConfig.ready() a feature app registers
   the handler gets `(message, rest_of_text)`;
 - inbound routes: `register_route("reports.email", matcher, handler)` — `matcher(message)` says
   whether the route wants the message, `handler(message)` handles it. Routes are tried in the
-  order they were registered, after keywords.
+  order they were registered, after keywords. A route that claims messages by the number or
+  address they were sent to (a report map's own number) registers with `before_keywords=True`:
+  what is sent to a feature's own number is that feature's, whatever its first word.
 
 A handler does its work and may queue replies through `samen.messaging.outbox`. Its return
 value is ignored. If it raises, the message is marked FAILED with the error and kept.
@@ -49,6 +51,7 @@ class Route:
 
 _keywords: dict[str, KeywordHandler] = {}
 _routes: dict[str, Route] = {}  # dicts keep insertion order, which is the order routes are tried in
+_early_routes: dict[str, Route] = {}  # tried before the keywords (see register_route)
 
 
 def _normalise(keyword: str) -> str:
@@ -76,15 +79,27 @@ def unregister_keyword(keyword: str) -> None:
     _keywords.pop(_normalise(keyword), None)
 
 
-def register_route(name: str, matcher: Matcher, handler: RouteHandler) -> None:
-    existing = _routes.get(name)
-    if existing is not None and (existing.matcher is not matcher or existing.handler is not handler):
+def register_route(
+    name: str, matcher: Matcher, handler: RouteHandler, *, before_keywords: bool = False
+) -> None:
+    """Offer messages to `matcher`; `handler` takes those it wants.
+
+    `before_keywords=True` is for routes that own the number or address a message was sent to:
+    they are asked before the keywords, so a text to a map's own number that starts with JOIN
+    still goes to the map.
+    """
+    table, other = (_early_routes, _routes) if before_keywords else (_routes, _early_routes)
+    existing = table.get(name) or other.get(name)
+    if existing is not None and (
+        name in other or existing.matcher is not matcher or existing.handler is not handler
+    ):
         raise ValueError(f"route {name!r} is already registered")
-    _routes[name] = Route(name, matcher, handler)
+    table[name] = Route(name, matcher, handler)
 
 
 def unregister_route(name: str) -> None:
     _routes.pop(name, None)
+    _early_routes.pop(name, None)
 
 
 def registered_keywords() -> list[str]:
@@ -98,6 +113,9 @@ def _find(message: InboundMessage) -> tuple[str, Callable[[], object]] | None:
         change, word = found
         handle = _opt_out if change == optout.OPT_OUT else _opt_in
         return f"{change}:{word}", lambda: handle(message, word)
+    for route in _early_routes.values():
+        if route.matcher(message):
+            return route.name, lambda route=route: route.handler(message)
     first, _, rest = message.body.strip().partition(" ")
     # Phones and people add punctuation ("Join!", "STOP."); ignore it at the end of the keyword.
     handler = _keywords.get(_normalise(first).rstrip(".!?,;:"))
@@ -112,12 +130,16 @@ def _find(message: InboundMessage) -> tuple[str, Callable[[], object]] | None:
 def route(message: InboundMessage) -> str | None:
     """Hand `message` to the first keyword or route that wants it; returns the route's name.
 
-    A message nothing wants stays NEW: a person has to look at it, which is the point of keeping it.
+    A message nothing wants stays NEW, with `unmatched_at` set: a person has to look at it, which
+    is the point of keeping it (a feature may offer it to the people concerned, as reports does in
+    its inbox of messages that match no map).
     """
     name = ""
     try:
         found = _find(message)
         if found is None:
+            message.unmatched_at = timezone.now()
+            message.save(update_fields=["unmatched_at"])
             return None
         name, call = found
         # The savepoint means a handler's half-done database work is undone, while the

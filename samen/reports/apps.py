@@ -11,7 +11,7 @@ class ReportsConfig(AppConfig):
         # Inbound SMS and e-mail reach reports through the messaging router (see intake.py).
         from samen.messaging.signals import opted_out
 
-        from . import intake, notify, signals, tasks  # noqa: F401
+        from . import intake, notify, signals, tasks, unmatched  # noqa: F401
 
         # Subscriptions and webhooks hear about publishing without the review code knowing them.
         signals.report_published.connect(tasks.on_report_published, dispatch_uid="reports.notify")

@@ -31,7 +31,7 @@ CATEGORY_LANGUAGES = [
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SIX_PLACES = Decimal("0.000001")
 # /maps/initiative/<initiative>/ lists an initiative's maps; a map with this slug would be hidden by it.
-RESERVED_SLUGS = {"initiative"}
+RESERVED_SLUGS = {"initiative", "inbox"}
 
 
 # --- Categories as a tree -------------------------------------------------------------------------
