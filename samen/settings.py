@@ -223,6 +223,8 @@ LANGUAGE_CODE = "en"
 # (samen/<app>/locale/) may offer fewer, and show English in the others (docs/architecture.md "Languages").
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French")), ("ht", _("Haitian Creole"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats where Django's do not suit a language (samen/core/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["samen.core.formats"]
 TIME_ZONE = env("SAMEN_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
