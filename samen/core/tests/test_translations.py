@@ -311,6 +311,57 @@ def test_the_language_switcher_sets_dutch(client):
     assert "Initiatieven" in response.content.decode()
 
 
+# --- French and Haitian Creole -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_switcher_offers_every_language_in_its_own_name(client):
+    page = client.get(reverse("home")).content.decode()
+
+    options = re.findall(r'<option value="(\w+)" lang="\1"(?: selected)?>([^<]+)</option>', page)
+    assert options == [("en", "English"), ("nl", "Nederlands"), ("fr", "français"), ("ht", "Kreyòl Ayisyen")]
+
+
+@pytest.mark.django_db
+def test_the_home_page_speaks_french_with_the_language_cookie(client, initiative):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert '<html lang="fr">' in page
+    for text in ("Initiatives", "Langue", "Se connecter", "S'inscrire", "Faire le bien, ensemble"):
+        assert text in page, text
+    assert ">Log in<" not in page
+
+
+@pytest.mark.django_db
+def test_accept_language_fr_gives_french(client):
+    response = client.get(reverse("initiatives:list"), headers={"accept-language": "fr-HT,fr;q=0.9"})
+
+    assert "Trouver des initiatives" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "ht"])
+def test_the_language_switcher_sets_french_and_haitian_creole(client, language):
+    response = client.post(
+        reverse("set_language"), {"language": language, "next": reverse("home")}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert f'<option value="{language}" lang="{language}" selected>' in page
+
+
+@pytest.mark.django_db
+def test_accept_language_ht_gives_haitian_creole(client):
+    response = client.get(reverse("home"), headers={"accept-language": "ht,fr;q=0.8"})
+
+    assert '<html lang="ht">' in response.content.decode()
+
+
 # --- No text left unmarked in our templates ------------------------------------------------------
 
 # Names that are the same in every language.
