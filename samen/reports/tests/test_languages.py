@@ -302,6 +302,30 @@ def test_the_api_names_categories_in_the_language_asked_for(client, scene, langu
     assert category["name"] == EMERGENCY[language]
 
 
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_geojson_names_the_main_category_in_the_language(client, scene, language):
+    slug = scene["map"].slug
+    for url in (
+        reverse("reports:geojson", args=[slug]) + "?bbox=-2,36,-1,37",
+        f"/api/maps/{slug}/reports.geojson?bbox=-2,36,-1,37",
+    ):
+        response = client.get(url, headers={"accept-language": language})
+
+        (feature,) = response.json()["features"]
+        assert feature["properties"]["category"] == scene["published"].primary_category_id
+        assert feature["properties"]["category_name"] == EMERGENCY[language], url
+
+
+def test_geojson_in_one_language_is_never_served_for_another(client, scene):
+    """The map's answers may sit in shared caches: they vary with the language cookie and header."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = client.get(reverse("reports:geojson", args=[scene["map"].slug]) + "?bbox=-2,36,-1,37")
+
+    vary = {value.strip().lower() for value in response["Vary"].split(",")}
+    assert {"accept-language", "cookie"} <= vary
+    assert "Urgences" in response.content.decode()
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_subscriber_gets_the_alert_in_the_language_they_subscribed_in(
     scene, language, django_capture_on_commit_callbacks
