@@ -84,8 +84,14 @@ lint: install-test
 bench: install-test
 	$(PY) bench/run.py
 
+# French and Haitian Creole cover the root catalogue (the reporter's pages and the site around them); the feature
+# apps with a catalogue of their own (samen/<app>/locale/) speak English and Dutch, so they are left out of those two.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=staticfiles
+FEATURE_CATALOGUES := $(patsubst %/locale,--ignore=%,$(wildcard samen/*/locale))
+
 messages: install
-	$(PY) manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=staticfiles
+	$(PY) manage.py makemessages -l nl $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -l fr -l ht $(MESSAGES_IGNORE) $(FEATURE_CATALOGUES)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:

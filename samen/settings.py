@@ -219,8 +219,12 @@ SAMEN_OUTREACH_TOUCH_DAYS = int(env("SAMEN_OUTREACH_TOUCH_DAYS", "180"))
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+# Reporter pages and the site around them speak all four; the feature apps with a catalogue of their own
+# (samen/<app>/locale/) may offer fewer, and show English in the others (docs/architecture.md "Languages").
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French")), ("ht", _("Haitian Creole"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats where Django's do not suit a language (samen/core/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["samen.core.formats"]
 TIME_ZONE = env("SAMEN_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

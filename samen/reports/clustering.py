@@ -826,13 +826,18 @@ def geojson(
     filters: MapFilters | None = None,
     *,
     limit: int | None = None,
+    categories: list[Category] | None = None,
 ) -> dict[str, Any]:
     """The reports in a box as a GeoJSON FeatureCollection, newest first, at most `limit` of them.
 
     `truncated` (a foreign member, RFC 7946 6.1) says whether more reports were left out: zoom in or
-    narrow the filters to get them.
+    narrow the filters to get them. Each report's main category comes as its id and its name in the
+    active language; pass the map's `categories` when they are loaded already.
     """
     filters = filters or MapFilters()
+    if categories is None:
+        categories = list(report_map.categories.all())
+    names = {category.pk: category.name for category in categories}
     limit = limit or GEOJSON_LIMIT
     reports = in_box(report_map, role, bbox, filters)
     rows = list(
@@ -840,7 +845,7 @@ def geojson(
             "pk", "title", "latitude", "longitude", "event_at", "place_name", "source", "primary_category_id"
         )[: limit + 1]
     )
-    features = [geojson_feature(report_map, *row) for row in rows[:limit]]
+    features = [geojson_feature(report_map, *row, names=names) for row in rows[:limit]]
     return {
         "type": "FeatureCollection",
         "bbox": [bbox.west, bbox.south, bbox.east, bbox.north],
@@ -849,7 +854,9 @@ def geojson(
     }
 
 
-def geojson_feature(report_map, pk, title, latitude, longitude, event_at, place_name, source, category):
+def geojson_feature(
+    report_map, pk, title, latitude, longitude, event_at, place_name, source, category, *, names=None
+):
     return {
         "type": "Feature",
         "id": pk,
@@ -860,6 +867,7 @@ def geojson_feature(report_map, pk, title, latitude, longitude, event_at, place_
             "place": place_name,
             "source": source,
             "category": category,
+            "category_name": (names or {}).get(category),
             "url": reverse("reports:detail", args=[report_map.slug, pk]),
         },
     }

@@ -1,10 +1,14 @@
-"""The Dutch catalogue is complete, compiled, and used; our templates have no text left unmarked.
+"""Every catalogue is complete, compiled, and used; our templates have no text left unmarked.
+
+The root catalogue (locale/<language>/) speaks every language in settings.LANGUAGES: it holds the reporter's
+pages and the site around them. A feature app with a catalogue of its own (samen/<app>/locale/<language>/)
+offers the languages it has a catalogue for, at least Dutch; in the others its pages show English.
 
 After changing any user-visible text, run `make messages` (makemessages, then compilemessages),
-translate every new or fuzzy entry in locale/nl/LC_MESSAGES/django.po, and run
-`make messages` once more to compile what you translated.
+translate every new or fuzzy entry in each catalogue, and run `make messages` once more to compile
+what you translated.
 
-The .mo file is committed, so machines without GNU gettext still serve Dutch.
+The .mo files are committed, so machines without GNU gettext still serve every language.
 """
 
 import ast
@@ -19,11 +23,14 @@ from django.template.base import Lexer, TokenType
 from django.urls import reverse
 
 BASE = Path(settings.BASE_DIR)
-# The project catalogue, plus one per feature app that keeps its own (samen/<app>/locale/): makemessages
-# puts each string in the catalogue nearest to the file it comes from.
-CATALOGUES = [BASE / "locale" / "nl" / "LC_MESSAGES"] + sorted(
-    path.parent for path in BASE.glob("samen/*/locale/nl/LC_MESSAGES/django.po")
-)
+OFFERED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+# The root catalogue in every language the site offers, plus every catalogue a feature app keeps
+# (samen/<app>/locale/): makemessages puts each string in the catalogue nearest to the file it comes from.
+ROOT_CATALOGUES = [BASE / "locale" / code / "LC_MESSAGES" for code in OFFERED]
+FEATURE_CATALOGUES = sorted(path.parent for path in BASE.glob("samen/*/locale/*/LC_MESSAGES/django.po"))
+CATALOGUES = ROOT_CATALOGUES + FEATURE_CATALOGUES
+# The plural rule we expect per language; any other language must at least give a rule gettext can run.
+PLURAL_FORMS = {"nl": "nplurals=2; plural=(n != 1);", "fr": "nplurals=2; plural=(n > 1);"}
 TEMPLATE_DIRS = [BASE / "templates", *sorted(BASE.glob("samen/*/templates"))]
 
 
@@ -104,6 +111,10 @@ def read_po(path: Path) -> list[Entry]:
     return entries
 
 
+def language_of(lc_messages: Path) -> str:
+    return lc_messages.parent.name
+
+
 @pytest.fixture(scope="module", params=CATALOGUES, ids=lambda path: str(path.relative_to(BASE)))
 def lc_messages(request) -> Path:
     return request.param
@@ -112,7 +123,7 @@ def lc_messages(request) -> Path:
 @pytest.fixture(scope="module")
 def po_entries(lc_messages) -> list[Entry]:
     po_file = lc_messages / "django.po"
-    assert po_file.exists(), f"{po_file} is missing: run makemessages -l nl"
+    assert po_file.exists(), f"{po_file} is missing: run make messages"
     return read_po(po_file)
 
 
@@ -121,16 +132,52 @@ def messages(po_entries) -> list[Entry]:
     return [entry for entry in po_entries if entry.msgid or entry.msgctxt]
 
 
-# --- The catalogue -------------------------------------------------------------------------------
+@dataclass
+class Plurals:
+    count: int
+    form_for: object  # n -> index of the form gettext picks
+
+    def numbers(self, form: int) -> set[int]:
+        """The counts (up to 200) that use this form."""
+        return {n for n in range(201) if self.form_for(n) == form}  # type: ignore[operator]
 
 
-def test_the_header_says_dutch_with_two_plural_forms(po_entries):
+def plurals_of(po_entries: list[Entry]) -> Plurals:
+    header = next(entry for entry in po_entries if not entry.msgid and not entry.msgctxt).msgstr[0]
+    match = re.search(r"Plural-Forms:\s*nplurals=(\d+);\s*plural=([^;\n]+);?", header)
+    assert match, "The header has no Plural-Forms line"
+    return Plurals(int(match.group(1)), gettext.c2py(match.group(2)))
+
+
+# --- The catalogues ------------------------------------------------------------------------------
+
+
+def test_every_language_the_site_offers_has_a_root_catalogue():
+    missing = [str(path.relative_to(BASE)) for path in ROOT_CATALOGUES if not (path / "django.po").exists()]
+    assert not missing, "Run make messages and translate: " + ", ".join(missing)
+
+
+def test_feature_apps_speak_dutch_and_only_languages_the_site_offers():
+    """A feature app may leave out French or Haitian Creole (its pages are then English there), never Dutch."""
+    apps = {path.parents[2].name for path in FEATURE_CATALOGUES}
+    for app in apps:
+        languages = {language_of(path) for path in FEATURE_CATALOGUES if path.parents[2].name == app}
+        assert "nl" in languages, app
+        assert languages <= set(OFFERED), (app, languages)
+
+
+def test_the_header_names_the_language_and_its_plural_forms(po_entries, lc_messages):
+    language = language_of(lc_messages)
     header = next(entry for entry in po_entries if not entry.msgid and not entry.msgctxt)
-    text = header.msgstr[0]
-    assert "Language: nl\\n" in text.replace("\n", "\\n")
-    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in text
+    text = header.msgstr[0].replace("\n", "\\n")
+    assert f"Language: {language}\\n" in text
     assert "charset=UTF-8" in text
     assert "fuzzy" not in header.flags
+    if language in PLURAL_FORMS:
+        assert f"Plural-Forms: {PLURAL_FORMS[language]}" in text
+    plurals = plurals_of(po_entries)
+    assert plurals.count >= 1
+    assert {plurals.form_for(n) for n in range(201)} == set(range(plurals.count)), "a form no count uses"  # type: ignore[operator]
 
 
 def test_no_entry_is_fuzzy(messages):
@@ -138,15 +185,16 @@ def test_no_entry_is_fuzzy(messages):
     assert not fuzzy, "Check and un-fuzzy these entries:\n" + "\n".join(fuzzy)
 
 
-def test_every_entry_is_translated(messages):
+def test_every_entry_is_translated(messages, po_entries, lc_messages):
+    plurals = plurals_of(po_entries)
     missing = []
     for entry in messages:
-        forms = [0, 1] if entry.msgid_plural is not None else [0]
-        if any(not entry.msgstr.get(form) for form in forms) or (
-            entry.msgid_plural is None and set(entry.msgstr) != {0}
-        ):
+        forms = list(range(plurals.count)) if entry.msgid_plural is not None else [0]
+        if any(not entry.msgstr.get(form) for form in forms) or set(entry.msgstr) != set(forms):
             missing.append(entry.label)
-    assert not missing, f"{len(missing)} entries without a Dutch translation:\n" + "\n".join(missing)
+    assert not missing, f"{len(missing)} entries without a translation into {language_of(lc_messages)}:\n" + (
+        "\n".join(missing)
+    )
 
 
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{\{?\s*\w+\s*\}?\}")
@@ -157,14 +205,22 @@ def _shape(text: str) -> tuple[list[str], list[str]]:
     return sorted(PLACEHOLDER.findall(text.replace("%%", ""))), sorted(TAG.findall(text))
 
 
-def test_translations_keep_every_placeholder_and_tag(messages):
+def test_translations_keep_every_placeholder_and_tag(messages, po_entries):
+    plurals = plurals_of(po_entries)
     wrong = []
     for entry in messages:
         if entry.msgid_plural is None:
             pairs = [(entry.msgid, entry.msgstr.get(0, ""))]
         else:
-            # Dutch counts like English: form 0 is "one", form 1 is "many".
-            pairs = [(entry.msgid, entry.msgstr.get(0, "")), (entry.msgid_plural, entry.msgstr.get(1, ""))]
+            # A form used for the count 1 alone answers the English singular; any other form (French uses
+            # form 0 for 0 and 1) answers the English plural, whose count it must show.
+            pairs = [
+                (
+                    entry.msgid if plurals.numbers(form) == {1} else entry.msgid_plural,
+                    entry.msgstr.get(form, ""),
+                )
+                for form in range(plurals.count)
+            ]
         for source, translation in pairs:
             if translation and _shape(source) != _shape(translation):
                 wrong.append(f"{entry.label} -> {translation!r}")
@@ -253,6 +309,57 @@ def test_the_language_switcher_sets_dutch(client):
     assert response.status_code == 200
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "nl"
     assert "Initiatieven" in response.content.decode()
+
+
+# --- French and Haitian Creole -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_switcher_offers_every_language_in_its_own_name(client):
+    page = client.get(reverse("home")).content.decode()
+
+    options = re.findall(r'<option value="(\w+)" lang="\1"(?: selected)?>([^<]+)</option>', page)
+    assert options == [("en", "English"), ("nl", "Nederlands"), ("fr", "français"), ("ht", "Kreyòl Ayisyen")]
+
+
+@pytest.mark.django_db
+def test_the_home_page_speaks_french_with_the_language_cookie(client, initiative):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert '<html lang="fr">' in page
+    for text in ("Initiatives", "Langue", "Se connecter", "S'inscrire", "Faire le bien, ensemble"):
+        assert text in page, text
+    assert ">Log in<" not in page
+
+
+@pytest.mark.django_db
+def test_accept_language_fr_gives_french(client):
+    response = client.get(reverse("initiatives:list"), headers={"accept-language": "fr-HT,fr;q=0.9"})
+
+    assert "Trouver des initiatives" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "ht"])
+def test_the_language_switcher_sets_french_and_haitian_creole(client, language):
+    response = client.post(
+        reverse("set_language"), {"language": language, "next": reverse("home")}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert f'<option value="{language}" lang="{language}" selected>' in page
+
+
+@pytest.mark.django_db
+def test_accept_language_ht_gives_haitian_creole(client):
+    response = client.get(reverse("home"), headers={"accept-language": "ht,fr;q=0.8"})
+
+    assert '<html lang="ht">' in response.content.decode()
 
 
 # --- No text left unmarked in our templates ------------------------------------------------------

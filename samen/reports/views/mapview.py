@@ -256,8 +256,8 @@ def reports_geojson(request, slug):
     found, error = _json_view(request, slug)
     if error:
         return error
-    report_map, role, _categories, form = found
-    collection = clustering.geojson(report_map, role, form.area, form.filters())
+    report_map, role, categories, form = found
+    collection = clustering.geojson(report_map, role, form.area, form.filters(), categories=categories)
     response = JsonResponse(
         collection, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False}
     )
