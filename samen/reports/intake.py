@@ -33,6 +33,8 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from samen.core.countries import country_of_number
+from samen.core.scrub import scrub_contacts
 from samen.messaging import router
 from samen.messaging.gateways import Gateway, TransportError, UnknownGateway, get_gateway
 from samen.messaging.models import InboundMessage
@@ -165,7 +167,9 @@ def handle(message: InboundMessage) -> Report:
     source = Report.Source.EMAIL if gateway.medium == "email" else Report.Source.SMS
     report_map = match.report_map
 
-    title = title_from(match.text)
+    # From the scrubbed text: cut at eight words, a number the text loses could survive in halves.
+    region = report_map.country or country_of_number(message.sender) or None
+    title = title_from(scrub_contacts(match.text, region=region))
     if source == Report.Source.EMAIL and message.subject:
         title = message.subject
     if not title:

@@ -27,7 +27,9 @@ def still_shows(original: str, scrubbed: str, item: str) -> bool:
     elsewhere = original.replace(item, " ", 1)
     parts = [group for group in re.findall(r"\d+", item) if len(group) >= 3]
     if "@" in item or " at " in item or "[at]" in item or "(at)" in item or "%40" in item:
-        parts += [word for word in re.findall(r"[^\W\d_]{4,}", item) if word.lower() not in {"gmail", "yahoo"}]
+        parts += [
+            word for word in re.findall(r"[^\W\d_]{4,}", item) if word.lower() not in {"gmail", "yahoo"}
+        ]
     return any(scrubbed.count(part) > elsewhere.count(part) for part in parts)
 
 
