@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from samen.core import countries
 from samen.core.images import ALLOWED_FORMATS, reencode_image
 from samen.people.models import Member
 
@@ -412,6 +413,28 @@ class ReportMapForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        required=False,
+        help_text=_(
+            "Phone numbers written without a country code are read as numbers of this country, so that "
+            "they are removed from published reports. Left empty, it is worked out from the SMS number or "
+            "the map's centre."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Work it out for me")), *countries.choices()]
+
+    def save(self, commit=True):
+        report_map = super().save(commit=False)
+        if not report_map.country:
+            report_map.country = report_map.default_country()
+        if commit:
+            report_map.save()
+            self.save_m2m()
+        return report_map
 
     class Meta:
         model = ReportMap
@@ -425,6 +448,7 @@ class ReportMapForm(forms.ModelForm):
             "default_zoom",
             "sms_keyword",
             "sms_number",
+            "country",
             "email_address",
             "auto_reply",
             "duplicate_window_minutes",

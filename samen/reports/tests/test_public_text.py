@@ -272,3 +272,94 @@ def test_only_reviewers_may_correct(client_as, map_people, role, published):
     assert response.status_code in (302, 403, 404)
     published.refresh_from_db()
     assert published.public_title == "Tap dry, rele [removed]"
+
+
+# --- The map's country ----------------------------------------------------------------------------
+
+
+def settings_form(report_map, **changes):
+    data = {
+        "title": report_map.title,
+        "description": report_map.description,
+        "visibility": report_map.visibility,
+        "channels": report_map.channels,
+        "default_latitude": str(report_map.default_latitude),
+        "default_longitude": str(report_map.default_longitude),
+        "default_zoom": str(report_map.default_zoom),
+        "sms_keyword": report_map.sms_keyword,
+        "sms_number": report_map.sms_number,
+        "country": report_map.country,
+        "email_address": report_map.email_address,
+        "auto_reply": report_map.auto_reply,
+        "duplicate_window_minutes": str(report_map.duplicate_window_minutes),
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.django_db
+def test_a_map_left_without_a_country_gets_its_sms_numbers_country(client_as, people, report_map):
+    client_as(people["owner"]).post(
+        reverse("reports:manage", args=[report_map.slug]), settings_form(report_map)
+    )
+    report_map.refresh_from_db()
+    assert report_map.country == "KE"
+
+
+@pytest.mark.django_db
+def test_without_an_sms_number_the_country_comes_from_the_maps_centre(client_as, people, report_map):
+    form = settings_form(
+        report_map, sms_number="", sms_keyword="", default_latitude="18.54", default_longitude="-72.34"
+    )
+    client_as(people["owner"]).post(reverse("reports:manage", args=[report_map.slug]), form)
+    report_map.refresh_from_db()
+    assert report_map.country == "HT"
+
+
+@pytest.mark.django_db
+def test_changing_the_country_scrubs_the_maps_reports_again_but_keeps_corrections(
+    client_as, people, report_map, make_report, django_capture_on_commit_callbacks
+):
+    report_map.country = "US"
+    report_map.save(update_fields=["country"])
+    plain = make_report(title="Dlo", description="ref 4712 6633 ok", reporter_contact="")
+    corrected = make_report(title="Dlo", description="ref 4712 6633 ok", reporter_contact="")
+    Report.objects.filter(pk=corrected.pk).update(
+        public_description="by hand", public_description_by_hand=True
+    )
+    # A reference number in the US; a valid phone number in Haiti.
+    assert plain.public_description == "ref 4712 6633 ok"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as(people["owner"]).post(
+            reverse("reports:manage", args=[report_map.slug]), settings_form(report_map, country="HT")
+        )
+    plain.refresh_from_db()
+    corrected.refresh_from_db()
+    report_map.refresh_from_db()
+    assert report_map.country == "HT"
+    assert plain.public_description == "ref [removed] ok"
+    assert corrected.public_description == "by hand"
+
+
+@pytest.mark.django_db
+def test_the_rescrub_task_reads_local_numbers_with_the_new_country(report_map, make_report):
+    from samen.reports.tasks import rescrub_map
+
+    report_map.country = "US"
+    report_map.save(update_fields=["country"])
+    report = make_report(title="Dlo", description="ref 4712 6633 ok", reporter_contact="")
+    assert report.public_description == "ref 4712 6633 ok"
+    report_map.country = "HT"
+    report_map.save(update_fields=["country"])
+    assert rescrub_map.call(report_map.pk) == 1
+    report.refresh_from_db()
+    assert report.public_description == "ref [removed] ok"
+    assert rescrub_map.call(report_map.pk) == 0
+
+
+@pytest.mark.django_db
+def test_the_country_list_names_countries_in_the_pages_language(client_as, people, report_map):
+    page = client_as(people["owner"]).get(reverse("reports:manage", args=[report_map.slug])).content.decode()
+    assert "Haiti (+509)" in page
+    assert "Kenya (+254)" in page
