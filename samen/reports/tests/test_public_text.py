@@ -363,3 +363,30 @@ def test_the_country_list_names_countries_in_the_pages_language(client_as, peopl
     page = client_as(people["owner"]).get(reverse("reports:manage", args=[report_map.slug])).content.decode()
     assert "Haiti (+509)" in page
     assert "Kenya (+254)" in page
+
+
+# --- Titles made from an SMS ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_sms_title_is_made_from_the_scrubbed_text_so_no_half_number_survives(
+    report_map, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from samen.messaging.models import Channel
+    from samen.messaging.tests.payloads import form
+
+    channel = Channel.objects.create(kind="smssync", name="Phone", secret="smssync-secret")
+    # The eighth word is the first half of the number: cut first, "3639…" would stay in the title.
+    message = "MAJI Nou bezwen dlo nan Delmas tanpri rele 3639 2029 mesi anpil"
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(
+            reverse("gateways:smssync", args=[channel.pk]),
+            data={**form("smssync_incoming.form"), "message": message},
+        )
+    report = Report.objects.get()
+    assert report.description == "Nou bezwen dlo nan Delmas tanpri rele 3639 2029 mesi anpil"
+    assert report.title == "Nou bezwen dlo nan Delmas tanpri rele [removed]…"
+    assert report.public_title == report.title
+    assert report.public_description == "Nou bezwen dlo nan Delmas tanpri rele [removed] mesi anpil"
