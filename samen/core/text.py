@@ -7,6 +7,8 @@ import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from samen.core import scrub
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -69,10 +71,5 @@ def render_markdown(source: str) -> SafeString:
     return mark_safe(clean)  # noqa: S308 - cleaned by nh3 just above
 
 
-_PHONE = re.compile(r"(?<![\w/])\+?\d[\d\s().-]{7,}\d")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def scrub_contacts(text: str, replacement: str = "[removed]") -> str:
-    """Remove phone numbers and e-mail addresses from text that will be published."""
-    return _PHONE.sub(replacement, _EMAIL.sub(replacement, text or ""))
+# Kept here for the callers that scrub member bios and plan reactions; the scrubber lives in core.scrub.
+scrub_contacts = scrub.scrub_contacts

@@ -89,6 +89,16 @@ def original_text_for_viewer(role: Role, report: Report) -> str:
     return report.description if can_review(role) else report.public_description
 
 
+def original_title_for_viewer(role: Role, report: Report) -> str:
+    """Reviewers see the title as it arrived; everyone else sees the public title."""
+    return report.title if can_review(role) else report.public_title
+
+
+def original_place_for_viewer(role: Role, report: Report) -> str:
+    """Reviewers see the place as it was given; everyone else sees the public place name."""
+    return report.place_name if can_review(role) else report.public_place_name
+
+
 def get_attachment_for_viewer(user, slug: str, report_pk: int, pk: int) -> Attachment:
     """Evidence originals are for reviewers only, even on a published report."""
     report, _role = get_report_for_reviewer(user, slug, report_pk)

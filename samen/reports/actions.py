@@ -18,7 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Category, Report, ReportChange, ReportMap
+from samen.core.scrub import scrub_contacts
+
+from .models import PUBLIC_FIELDS, Category, Report, ReportChange, ReportMap
 from .signals import report_published
 
 Status = Report.Status
@@ -371,6 +373,36 @@ def edit_report(report: Report, actor, *, title: str, description: str, event_at
         return _apply(
             report, actor, "edited", {"title": title[:200], "description": description, "event_at": event_at}
         )
+
+
+def correct_public_text(
+    report: Report, actor, *, shown: dict[str, str], submitted: dict[str, str], rederive: bool = False
+) -> ReportChange | None:
+    """A reviewer's hand on what the public sees: the public title, text and place.
+
+    `shown` is what the edit page showed for each public field, `submitted` what came back. A field the
+    reviewer changed becomes a hand correction: it is kept as written (Report.prepare leaves it alone,
+    whatever later happens to the original) until `rederive` gives all three back to the scrubber. An
+    emptied public title also goes back to the scrubber: the public always sees a title.
+    """
+    with transaction.atomic():
+        _claim(report, actor)
+        values: dict = {}
+        region = report.phone_region()
+        for source, public, by_hand in PUBLIC_FIELDS:
+            new = (submitted.get(public) or "").strip()
+            if public == "public_title":
+                new = " ".join(new.split())[:200]
+            elif public == "public_place_name":
+                new = new[:200]
+            changed = public in submitted and new != (shown.get(public) or "").strip()
+            if rederive or (public == "public_title" and changed and not new):
+                values[by_hand] = False
+                values[public] = scrub_contacts(getattr(report, source), region=region)
+            elif changed:
+                values[by_hand] = True
+                values[public] = new
+        return _apply(report, actor, "corrected", values)
 
 
 def geolocate_report(

@@ -66,7 +66,19 @@ class ReportAdmin(admin.ModelAdmin):
         "created_by",
         "primary_category",
     ]
-    readonly_fields = ["public_description", "fingerprint", "created_at", "updated_at", "published_at"]
+    # The public versions are derived (or corrected on the review page, which logs it): not edited here.
+    readonly_fields = [
+        "public_title",
+        "public_description",
+        "public_place_name",
+        "public_title_by_hand",
+        "public_description_by_hand",
+        "public_place_by_hand",
+        "fingerprint",
+        "created_at",
+        "updated_at",
+        "published_at",
+    ]
     inlines = [AttachmentInline, ReportChangeInline]
     exclude = [f"h3_r{r}" for r in (2, 3, 4, 5, 6, 7, 8, 9)]
 

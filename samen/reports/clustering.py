@@ -796,7 +796,7 @@ def _points(report_map, role, bbox, filters) -> list[dict[str, Any]] | None:
     # The box filter leaves out unlocated reports, so the coordinates are never None here.
     rows: list[tuple[Any, ...]] = list(
         reports.order_by("-event_at", "-id").values_list(
-            "pk", "title", "latitude", "longitude", "primary_category_id"
+            "pk", "public_title", "latitude", "longitude", "primary_category_id"
         )[: POINT_LIMIT + 1]
     )
     if len(rows) > POINT_LIMIT:
@@ -842,7 +842,14 @@ def geojson(
     reports = in_box(report_map, role, bbox, filters)
     rows = list(
         reports.order_by("-event_at", "-id").values_list(
-            "pk", "title", "latitude", "longitude", "event_at", "place_name", "source", "primary_category_id"
+            "pk",
+            "public_title",
+            "latitude",
+            "longitude",
+            "event_at",
+            "public_place_name",
+            "source",
+            "primary_category_id",
         )[: limit + 1]
     )
     features = [geojson_feature(report_map, *row, names=names) for row in rows[:limit]]

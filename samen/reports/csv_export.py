@@ -7,8 +7,8 @@ grows only with the number of chunks. Ushahidi's exports failed past about 5,000
 they built the whole file first.
 
 What a viewer gets is decided by the access helpers: reviewers get every report with the reporter's
-contact and the original text; everyone else gets published reports, the scrubbed text and an empty
-Contact column. The columns are the same for both, so that any v3 tool reads either file.
+contact and the original title, text and place; everyone else gets published reports, their public
+(scrubbed or hand-corrected) title, text and place, and an empty Contact column. The columns are the same for both, so that any v3 tool reads either file.
 """
 
 import csv
@@ -19,7 +19,13 @@ from django.db.models import Prefetch, QuerySet
 
 from samen.core.access import Role
 
-from .access import original_text_for_viewer, reporter_contact_for_viewer, reports_for_viewer
+from .access import (
+    original_place_for_viewer,
+    original_text_for_viewer,
+    original_title_for_viewer,
+    reporter_contact_for_viewer,
+    reports_for_viewer,
+)
 from .models import Category, Report, ReportMap
 
 CHUNK_SIZE = 500
@@ -102,11 +108,13 @@ def reports_to_export(role: Role, report_map: ReportMap) -> QuerySet[Report]:
             "reporter_contact",
             "source",
             "title",
+            "public_title",
             "description",
             "public_description",
             "latitude",
             "longitude",
             "place_name",
+            "public_place_name",
             "location_precision",
             "verified",
         )
@@ -137,11 +145,11 @@ def _row(report: Report, report_map: ReportMap, role: Role) -> list[str]:
         "",
         report.source,
         "",
-        report.title,
+        original_title_for_viewer(role, report),
         original_text_for_viewer(role, report),
         str(report.latitude) if located else "",
         str(report.longitude) if located else "",
-        report.place_name,
+        original_place_for_viewer(role, report),
         report.location_precision,
         ",".join(category.title for category in report.categories.all()),
         "YES" if report.verified else "NO",

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from samen.core import countries
 from samen.core.images import ALLOWED_FORMATS, reencode_image
 from samen.people.models import Member
 
@@ -245,7 +246,10 @@ class ReviewForm(PlaceFieldsMixin, forms.Form):
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("Phone numbers and e-mail addresses are removed from the published text automatically."),
+        help_text=_(
+            "Phone numbers and e-mail addresses are removed from the published text automatically, "
+            "unless you corrected it by hand below."
+        ),
     )
     event_at = event_time_field(required=True)
     place_name = forms.CharField(label=_("Place"), required=False, max_length=200)
@@ -259,6 +263,30 @@ class ReviewForm(PlaceFieldsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     verified = forms.BooleanField(label=_("Verified"), required=False)
+    # What the public sees. Filled by the scrubber; what a reviewer changes here is kept as written.
+    public_title = forms.CharField(
+        label=_("Published title"),
+        required=False,
+        max_length=200,
+        help_text=_("Leave it empty to have it made from the title again."),
+    )
+    public_description = forms.CharField(
+        label=_("Published description"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    public_place_name = forms.CharField(label=_("Published place"), required=False, max_length=200)
+    rederive = forms.BooleanField(
+        label=_("Make the published title, description and place from the originals again"),
+        required=False,
+        help_text=_("Drops your corrections to them; phone numbers and e-mail addresses are removed again."),
+    )
+    # What the page showed in the public fields, so that only a field the reviewer changed counts as a
+    # correction (the originals may change in the same save).
+    shown_public_title = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+    shown_public_description = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20000)
+    shown_public_place_name = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     def __init__(self, *args, report_map: ReportMap, **kwargs):
         super().__init__(*args, **kwargs)
@@ -267,6 +295,12 @@ class ReviewForm(PlaceFieldsMixin, forms.Form):
     @classmethod
     def initial_for(cls, report: Report) -> dict:
         return {
+            "public_title": report.public_title,
+            "public_description": report.public_description,
+            "public_place_name": report.public_place_name,
+            "shown_public_title": report.public_title,
+            "shown_public_description": report.public_description,
+            "shown_public_place_name": report.public_place_name,
             "title": report.title,
             "description": report.description,
             "event_at": timezone.localtime(report.event_at).strftime("%Y-%m-%dT%H:%M"),
@@ -379,6 +413,28 @@ class ReportMapForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        required=False,
+        help_text=_(
+            "Phone numbers written without a country code are read as numbers of this country, so that "
+            "they are removed from published reports. Left empty, it is worked out from the SMS number or "
+            "the map's centre."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Work it out for me")), *countries.choices()]
+
+    def save(self, commit=True):
+        report_map = super().save(commit=False)
+        if not report_map.country:
+            report_map.country = report_map.default_country()
+        if commit:
+            report_map.save()
+            self.save_m2m()
+        return report_map
 
     class Meta:
         model = ReportMap
@@ -392,6 +448,7 @@ class ReportMapForm(forms.ModelForm):
             "default_zoom",
             "sms_keyword",
             "sms_number",
+            "country",
             "email_address",
             "auto_reply",
             "duplicate_window_minutes",

@@ -38,6 +38,8 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from samen.core.countries import country_of_number
+from samen.core.scrub import scrub_contacts
 from samen.messaging import router
 from samen.messaging.gateways import Gateway, TransportError, UnknownGateway, get_gateway
 from samen.messaging.models import InboundMessage
@@ -264,7 +266,9 @@ def make_report(
     source = Report.Source.EMAIL if gateway.medium == "email" else Report.Source.SMS
 
     if not title:
-        title = title_from(text)
+        # From the scrubbed text: cut at eight words, a number the text loses could survive in halves.
+        region = report_map.country or country_of_number(message.sender) or None
+        title = title_from(scrub_contacts(text, region=region))
         if source == Report.Source.EMAIL and message.subject:
             title = message.subject
     if not title:

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from samen.core.countries import country_of_number
 from samen.core.geo import Place, latitude_validators, longitude_validators
+from samen.core.scrub import scrub_contacts
 from samen.core.storage import private_storage
-from samen.core.text import scrub_contacts
 
 # The H3 resolutions stored on every report. Clusters for a zoom level are a GROUP BY on one of
 # these columns (see clustering.py); r2 cells are ~87,000 km², r9 cells ~0.1 km².
@@ -54,6 +55,17 @@ class ReportMap(models.Model):
         _("map centre longitude"), max_digits=9, decimal_places=6, default=0, validators=longitude_validators
     )
     default_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=3)
+    # Whose local phone numbers people write without a country code ("rele 36392029" on a Haitian map):
+    # the scrubber needs it to find them. Filled from the map's SMS number or centre when left empty.
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_(
+            "Phone numbers written without a country code are read as numbers of this country, so that "
+            "they are removed from published reports."
+        ),
+    )
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -99,6 +111,17 @@ class ReportMap(models.Model):
 
     def accepts(self, channel: str) -> bool:
         return channel in (self.channels or [])
+
+    def default_country(self) -> str:
+        """The country to assume when none is set: the SMS number's, else the one around the map's centre,
+        else the one around the initiative."""
+        from samen.core.countries import country_at
+
+        return (
+            country_of_number(self.sms_number)
+            or country_at(self.default_latitude, self.default_longitude)
+            or country_at(self.initiative.latitude, self.initiative.longitude)
+        )
 
 
 class Category(models.Model):
@@ -164,11 +187,18 @@ class Report(Place):
         REGION = "region", _("Region or country")
 
     report_map = models.ForeignKey(ReportMap, on_delete=models.CASCADE, related_name="reports")
+    # The title, text and place (Place.place_name) as they arrived. Private: reviewers only (they may hold
+    # names and numbers). The public sees the public_* versions: scrubbed of phone numbers and e-mail
+    # addresses by prepare(), or corrected by a reviewer's hand (then *_by_hand is set and prepare()
+    # leaves them alone).
     title = models.CharField(_("title"), max_length=200)
-    # The text as it arrived. Private: reviewers only (it may hold names and numbers).
     description = models.TextField(_("description"), blank=True, max_length=20000)
-    # What the public sees: the description with phone numbers and e-mail addresses scrubbed.
+    public_title = models.CharField(_("published title"), max_length=200, blank=True)
     public_description = models.TextField(_("published description"), blank=True, max_length=20000)
+    public_place_name = models.CharField(_("published place"), max_length=200, blank=True)
+    public_title_by_hand = models.BooleanField(default=False)
+    public_description_by_hand = models.BooleanField(default=False)
+    public_place_by_hand = models.BooleanField(default=False)
     event_at = models.DateTimeField(_("when it happened"), default=timezone.now)
     location_precision = models.CharField(
         _("precision"), max_length=10, choices=Precision.choices, default=Precision.EXACT
@@ -254,20 +284,32 @@ class Report(Place):
             )
             setattr(self, f"h3_r{resolution}", value)
 
-    def prepare(self) -> None:
-        """Fill the derived columns: the H3 cells and the scrubbed public text.
+    def phone_region(self) -> str | None:
+        """The country whose local numbers the text's numbers are read as: the map's, else the sender's."""
+        return self.report_map.country or country_of_number(self.reporter_contact) or None
 
-        save() calls it; bulk_create() does not call save(), so importers call it on each row.
+    def prepare(self) -> None:
+        """Fill the derived columns: the H3 cells and the scrubbed public title, text and place.
+
+        save() calls it; bulk_create() does not call save(), so importers call it on each row. A public
+        field a reviewer corrected by hand is left as they wrote it.
         """
         self.compute_cells()
-        self.public_description = scrub_contacts(self.description)
+        region = None
+        for source, public, by_hand in PUBLIC_FIELDS:
+            if not getattr(self, by_hand):
+                if region is None:
+                    region = self.phone_region() or ""
+                setattr(self, public, scrub_contacts(getattr(self, source), region=region or None))
 
     def save(self, *args, **kwargs):
         # Derived columns only: the cells and the scrubbed text always follow their sources.
         self.prepare()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            derived = {f"h3_r{r}" for r in H3_RESOLUTIONS} | {"public_description"}
+            derived = {f"h3_r{r}" for r in H3_RESOLUTIONS} | {
+                public for _source, public, _hand in PUBLIC_FIELDS
+            }
             kwargs["update_fields"] = set(update_fields) | derived
         super().save(*args, **kwargs)
 
@@ -279,6 +321,14 @@ class Report(Place):
     @property
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
+
+
+# (original, public version, "corrected by hand" flag)
+PUBLIC_FIELDS = (
+    ("title", "public_title", "public_title_by_hand"),
+    ("description", "public_description", "public_description_by_hand"),
+    ("place_name", "public_place_name", "public_place_by_hand"),
+)
 
 
 class ReportChange(models.Model):

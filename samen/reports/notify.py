@@ -392,7 +392,7 @@ def notify(report: Report, subscription: Subscription, *, sms_channel: Channel |
             # Short: one SMS costs a reporter's neighbour money on a prepaid plan.
             body = gettext("%(map)s: %(title)s %(url)s Stop: %(stop)s or reply STOP") % {
                 "map": Truncator(report_map.title).chars(30),
-                "title": Truncator(report.title).chars(60),
+                "title": Truncator(report.public_title).chars(60),
                 "url": report_url(report),
                 "stop": unsubscribe_url(subscription),
             }
@@ -406,7 +406,7 @@ def notify(report: Report, subscription: Subscription, *, sms_channel: Channel |
             "categories": [category.name for category in report.categories.all()],
         }
         subject = Truncator(
-            gettext("%(map)s: %(title)s") % {"map": report_map.title, "title": report.title}
+            gettext("%(map)s: %(title)s") % {"map": report_map.title, "title": report.public_title}
         ).chars(200)
         outbox.send_email(
             subscription.address,
@@ -479,14 +479,14 @@ def webhook_payload(report: Report, event: str = EVENT_PUBLISHED) -> dict:
             "title": report_map.title,
             "url": absolute(report_map.get_absolute_url()),
         },
-        "title": report.title,
+        "title": report.public_title,
         "description": report.public_description,
         "event_at": report.event_at.isoformat(),
         "published_at": report.published_at.isoformat() if report.published_at else None,
         "location": {
             "latitude": float(report.latitude) if report.latitude is not None else None,
             "longitude": float(report.longitude) if report.longitude is not None else None,
-            "place_name": report.place_name,
+            "place_name": report.public_place_name,
             "precision": report.location_precision,
         },
         "categories": [

@@ -56,6 +56,33 @@ def _published(report_id: int) -> Report | None:
     )
 
 
+RESCRUB_BATCH = 500
+
+
+@task
+def rescrub_map(map_id: int) -> int:
+    """Scrub the public title, text and place of a map's reports again (after its country changed).
+
+    Hand corrections stay as they are (Report.prepare leaves them). Safe to run twice: the result only
+    depends on the originals and the map's country. Returns how many reports changed.
+    """
+    fields = ["public_title", "public_description", "public_place_name"]
+    changed = 0
+    batch: list[Report] = []
+    reports = Report.objects.filter(report_map_id=map_id).select_related("report_map").order_by("pk")
+    for report in reports.iterator(chunk_size=RESCRUB_BATCH):
+        before = [getattr(report, field) for field in fields]
+        report.prepare()
+        if [getattr(report, field) for field in fields] != before:
+            batch.append(report)
+        if len(batch) >= RESCRUB_BATCH:
+            changed += Report.objects.bulk_update(batch, fields)
+            batch = []
+    if batch:
+        changed += Report.objects.bulk_update(batch, fields)
+    return changed
+
+
 @task
 def notify_subscribers(report_id: int) -> int:
     """Queue one alert per matching subscription. Returns how many were queued (or found queued)."""

@@ -71,7 +71,7 @@ def review_and_publish(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Review report #{report.pk}")
     # The reviewer sees who sent it, and what will be published in place of the phone number.
     expect(page.locator("main")).to_contain_text(CONTACT)
-    expect(page.locator("main .original")).to_have_text(PUBLISHED_TEXT)
+    expect(page.get_by_label("Published description")).to_have_value(PUBLISHED_TEXT)
     report.refresh_from_db()
     assert report.locked_by_id == reviewer.pk
     assert report.status == Report.Status.IN_REVIEW

@@ -27,7 +27,9 @@ from samen.reports.access import (
     can_review,
     get_map_for_viewer,
     get_report_for_viewer,
+    original_place_for_viewer,
     original_text_for_viewer,
+    original_title_for_viewer,
     reporter_contact_for_viewer,
     reports_for_viewer,
 )
@@ -62,8 +64,12 @@ class CategoryOut(Schema):
 class LocationOut(Schema):
     latitude: float | None
     longitude: float | None
-    place_name: str
+    place_name: str = Field(description="The place's name with phone numbers and e-mail addresses removed.")
     precision: str
+
+    @staticmethod
+    def resolve_place_name(obj):
+        return obj.public_place_name
 
     @staticmethod
     def resolve_precision(obj):
@@ -73,7 +79,9 @@ class LocationOut(Schema):
 class ReviewOut(Schema):
     """What only the map's team and reviewers see."""
 
+    original_title: str = Field(description="The title as it arrived, before contacts were scrubbed.")
     original_description: str = Field(description="The text as it arrived, before contacts were scrubbed.")
+    original_place_name: str = Field(description="The place as it was given, before contacts were scrubbed.")
     reporter_name: str
     reporter_contact: str | None
     created_at: datetime
@@ -83,7 +91,7 @@ class ReviewOut(Schema):
 class ReportOut(Schema):
     id: int
     map: str = Field(description="The map's slug.")
-    title: str
+    title: str = Field(description="The title with phone numbers and e-mail addresses removed.")
     description: str = Field(description="The text with phone numbers and e-mail addresses removed.")
     event_at: datetime
     published_at: datetime | None
@@ -98,6 +106,10 @@ class ReportOut(Schema):
     @staticmethod
     def resolve_map(obj):
         return obj.report_map.slug
+
+    @staticmethod
+    def resolve_title(obj):
+        return obj.public_title
 
     @staticmethod
     def resolve_description(obj):
@@ -121,7 +133,9 @@ class ReportOut(Schema):
         if not can_review(role):
             return None
         return {
+            "original_title": original_title_for_viewer(role, obj),
             "original_description": original_text_for_viewer(role, obj),
+            "original_place_name": original_place_for_viewer(role, obj),
             "reporter_name": obj.reporter_name,
             "reporter_contact": reporter_contact_for_viewer(role, obj),
             "created_at": obj.created_at,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0006_cluster_tag_days'),
+        ('reports', '0007_public_text'),
     ]
 
     operations = [

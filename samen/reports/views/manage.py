@@ -4,6 +4,7 @@ its reviewers and its categories. Plus the public list of an initiative's maps.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from samen.core.access import Role, is_signed_in
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 
+from .. import tasks
 from ..access import get_map_for_coordinator
 from ..forms import CategoryForm, NewReportMapForm, ReportMapForm, ReviewerForm, category_tree
 from ..models import Category, ReportMap
@@ -60,9 +62,14 @@ def map_create(request, initiative_slug):
 def map_settings(request, slug):
     report_map, _role = get_map_for_coordinator(request.user, slug)
     form = ReportMapForm(request.POST or None, instance=report_map)
+    country = report_map.country
     if request.method == "POST":
         if form.is_valid():
             form.save()
+            if report_map.country != country:
+                # Local numbers are read differently now: scrub the public text of the map again.
+                map_id = report_map.pk
+                transaction.on_commit(lambda: tasks.rescrub_map.enqueue(map_id))
             messages.success(request, _("Saved."))
             return redirect("reports:manage", report_map.slug)
         # A failed POST must not show the half-edited map as if it were saved.

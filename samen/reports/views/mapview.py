@@ -134,9 +134,9 @@ def _listing(report_map, role, form: MapFilterForm):
         reports.select_related("primary_category")
         .only(
             "pk",
-            "title",
+            "public_title",
             "event_at",
-            "place_name",
+            "public_place_name",
             "status",
             "source",
             "report_map_id",

@@ -17,10 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from samen.core.scrub import find_contacts
+
 from .. import actions
 from ..access import get_map_for_reviewer, get_report_for_reviewer, reporter_contact_for_viewer
 from ..forms import BulkForm, QueueFilterForm, ReviewForm
-from ..models import Report
+from ..models import PUBLIC_FIELDS, Report
+
+PUBLIC = [public for _source, public, _by_hand in PUBLIC_FIELDS]
 
 PAGE_SIZE = 25
 Status = Report.Status
@@ -154,6 +158,21 @@ def bulk(request, slug):
     return redirect(_queue_url(report_map, _queue_query(query)))
 
 
+def _warn_contacts_by_hand(request, report):
+    """A hand correction is published as written: say so when it still looks like it holds a contact."""
+    region = report.phone_region()
+    for _source, public, by_hand in PUBLIC_FIELDS:
+        if getattr(report, by_hand) and find_contacts(getattr(report, public), region):
+            messages.warning(
+                request,
+                _(
+                    "The published text you corrected still holds what looks like a phone number or an "
+                    "e-mail address. It is published as you wrote it."
+                ),
+            )
+            return
+
+
 def _warn_unlocated(request, published):
     unlocated = published.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True)).count()
     if unlocated:
@@ -236,6 +255,14 @@ def edit(request, slug, pk):
                 longitude=data["longitude"],
                 precision=data["location_precision"],
             )
+            actions.correct_public_text(
+                report,
+                request.user,
+                shown={field: data[f"shown_{field}"] for field in PUBLIC},
+                # A form without the public fields (an older page) corrects nothing.
+                submitted={field: data[field] for field in PUBLIC if field in request.POST},
+                rederive=data["rederive"],
+            )
             actions.categorise_report(report, request.user, data["categories"])
             actions.set_verified(report, request.user, data["verified"])
             if then in THEN_STATUS:
@@ -250,6 +277,7 @@ def edit(request, slug, pk):
         return _edit_page(request, report, role, form)
     actions.release_lock(report, request.user)
     messages.success(request, _("Saved report #%(number)d.") % {"number": report.pk})
+    _warn_contacts_by_hand(request, report)
     if report.status == Status.PUBLISHED:
         _warn_unlocated(request, Report.objects.filter(pk=report.pk))
     return redirect(_queue_url(report_map, _queue_query(QueryDict(request.POST.get("query", "")))))

@@ -24,7 +24,9 @@ from ..access import (
     get_map_for_viewer,
     get_report_for_reviewer,
     get_report_for_viewer,
+    original_place_for_viewer,
     original_text_for_viewer,
+    original_title_for_viewer,
     reporter_contact_for_viewer,
 )
 from ..forms import WebReportForm
@@ -138,9 +140,11 @@ def report_detail(request, slug, pk):
     if is_reviewer:
         context.update(
             reporter_name=report.reporter_name,
+            original_title=original_title_for_viewer(role, report),
+            original_place=original_place_for_viewer(role, report),
             attachments=report.attachments.all(),
             changes=report.changes.select_related("actor")[:200],
-            merged=report.merged.only("id", "title"),
+            merged=report.merged.only("id", "public_title"),
         )
     return render(request, "reports/web_detail.html", context)
 
