@@ -8,12 +8,20 @@ write lock and one commit per message instead of two, and never a message withou
 other failure there falls back to storing the raw message alone first, so it is never lost.
 Routing (the router, the feature app's handler, its replies) is `samen.messaging.tasks.route`,
 which is safe to run twice.
+
+What arrives is never refused for its content. Text goes into the columns made safe for every
+database (`safe_text`: PostgreSQL refuses NUL, and no database stores a lone surrogate), a
+provider's id of any length or content becomes a key that fits (`idempotency_key`), and the raw
+payload is kept so that the original can be had back exactly (`InboundMessage.payload()`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import re
 from email.utils import parseaddr
 
 from django.contrib.auth import get_user_model
@@ -25,8 +33,15 @@ logger = logging.getLogger(__name__)
 
 _LIMITS = {
     name: getattr(InboundMessage._meta.get_field(name), "max_length", None)
-    for name in ("sender", "recipient", "subject")
+    for name in ("sender", "recipient", "subject", "idempotency_key")
 }
+# What no database column can hold: NUL (PostgreSQL's text refuses it) and UTF-16 surrogates,
+# which in a Python string are always lone (a JSON "\ud800", bytes read with surrogateescape).
+_UNSAFE = re.compile(r"[\x00\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# A key made from a hash starts with this; a provider's own id that does is hashed as well, so
+# the two kinds of key can never meet.
+HASHED = "#"
 
 
 def receive(
@@ -48,7 +63,8 @@ def receive(
     """
     if not external_id:
         raise ValueError("the gateway's message id is required for idempotency")
-    key = f"{gateway}:{external_id}"
+    key = idempotency_key(gateway, external_id)
+    raw_text, raw_encoding = _raw_text(raw)
     message = InboundMessage(
         idempotency_key=key,
         gateway=gateway,
@@ -56,8 +72,9 @@ def receive(
         sender=_fit(sender, "sender"),
         recipient=_fit(recipient, "recipient"),
         subject=_fit(subject, "subject"),
-        body=body or "",
-        raw=_raw_text(raw),
+        body=safe_text(body or ""),
+        raw=raw_text,
+        raw_encoding=raw_encoding,
     )
     from samen.messaging.tasks import route
 
@@ -132,15 +149,55 @@ def member_for(sender: str):
     return found[0] if len(found) == 1 else None
 
 
-def _raw_text(raw) -> str:
-    if isinstance(raw, bytes):
-        # Keep undecodable bytes visible rather than failing: the raw copy is the safety net.
-        return raw.decode("utf-8", errors="backslashreplace")
+def safe_text(value: str, *, nul: str = "\ufffd") -> str:
+    """`value` as any database stores it: NUL becomes `nul`, a lone surrogate U+FFFD.
+
+    SMS gateways pass nul="@": GSM 03.38 puts "@" at 0x00, and gateways that forget to map it
+    hand that NUL on. The exact original stays in the raw payload.
+    """
+    if not _UNSAFE.search(value):
+        return value
+    return _UNSAFE.sub(lambda found: nul if found.group() == "\x00" else "\ufffd", value)
+
+
+def idempotency_key(gateway: str, external_id: str) -> str:
+    """"<gateway>:<id>" for a short, clean id (readable); "<gateway>:#<sha256 of the id>" otherwise.
+
+    A provider's id may be longer than the column or hold what no column stores; its hash keeps
+    one key per id without collisions (a clean id that starts with "#" is hashed too).
+    """
+    room = _LIMITS["idempotency_key"] - len(gateway) - 1
+    if len(external_id) <= room and not external_id.startswith(HASHED) and not _UNSAFE.search(external_id):
+        return f"{gateway}:{external_id}"
+    digest = hashlib.sha256(external_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{gateway}:{HASHED}{digest}"
+
+
+def _raw_text(raw) -> tuple[str, str]:
+    """The raw payload as (text for the column, its encoding: "" or "base64"); nothing is lost.
+
+    Text and JSON are kept as text; bytes are kept as text when they are clean UTF-8, else in
+    base64. JSON escapes NUL itself, and lone surrogates (bytes a gateway read with
+    surrogateescape, a JSON "\\ud800") are written as \\u escapes, so json.loads gives them back.
+    """
     if isinstance(raw, str):
-        return raw
-    return json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
+        if not _UNSAFE.search(raw):
+            return raw, ""
+        raw = raw.encode("utf-8", "surrogatepass")
+    if isinstance(raw, bytes | bytearray):
+        try:
+            text = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\x00" not in text:
+            return text, ""
+        return base64.b64encode(raw).decode("ascii"), "base64"
+    text = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
+    if _SURROGATE.search(text):
+        text = json.dumps(raw, ensure_ascii=True, sort_keys=True, default=str)
+    return text, ""
 
 
 def _fit(value: str, field: str) -> str:
     # Headers from the outside world can be longer than our columns; the full text stays in `raw`.
-    return (value or "")[: _LIMITS[field]]
+    return safe_text(value or "")[: _LIMITS[field]]

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import parse_qsl
 
 from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
+from django.conf import settings
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import HttpResponse, JsonResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from samen.messaging.gateways import africastalking, frontlinesms, inbound_email, smssync
 from samen.messaging.gateways import twilio as twilio_gateway
-from samen.messaging.inbox import receive
+from samen.messaging.inbox import receive, safe_text
 from samen.messaging.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ class MalformedRequest(ValueError):
 CHANNEL_FIELDS = ("pk", "kind", "secret", "config")
 # Twilio's answer when the reply goes out later through the REST API (see twilio_endpoint).
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+FORM = "application/x-www-form-urlencoded"
 
 
 def _channel(kind: str, channel_id: int) -> Channel | None:
@@ -51,18 +56,51 @@ def _channel(kind: str, channel_id: int) -> Channel | None:
 
 
 def _fields(request, *, with_query: bool = False) -> dict:
-    """The request's fields from a JSON body or a form (and, if asked, the query string)."""
+    """The request's fields from a JSON body or a form (and, if asked, the query string).
+
+    Read without losing a byte: what is not UTF-8 comes through as lone surrogates
+    (surrogateescape), which `inbox.safe_text` replaces in the columns and the raw JSON keeps
+    as escapes, so `value.encode("utf-8", "surrogateescape")` gives back what arrived. Django's
+    own request.POST would have replaced such bytes for good.
+    """
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-        except ValueError as exc:
+            data = json.loads(request.body.decode("utf-8-sig", "surrogateescape") or "{}")
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json goes
             raise MalformedRequest("The body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise MalformedRequest("The body must be a JSON object")
         return data
-    fields: dict = dict(request.GET.items()) if with_query else {}
-    fields.update(request.POST.items())
+    fields: dict = dict(_pairs(get_bytes_from_wsgi(request.META, "QUERY_STRING", ""))) if with_query else {}
+    if request.method == "POST":
+        if request.content_type == FORM:
+            fields.update(_pairs(request.body))
+        else:  # multipart (files are not messages: only the fields count)
+            fields.update(request.POST.items())
     return fields
+
+
+def _form(request) -> MultiValueDict:
+    """A form POST's fields, every value of each (what Twilio signs), read as _fields reads them."""
+    if request.content_type != FORM:
+        return request.POST
+    form = MultiValueDict()
+    for name, value in _pairs(request.body):
+        form.appendlist(name, value)
+    return form
+
+
+def _pairs(data: bytes) -> list[tuple[str, str]]:
+    """A form-encoded body or query string as (name, value) pairs, losslessly (see _fields)."""
+    try:
+        return parse_qsl(
+            data.decode("utf-8", "surrogateescape"),
+            keep_blank_values=True,
+            errors="surrogateescape",
+            max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        )
+    except ValueError as exc:  # more fields than anyone sends
+        raise MalformedRequest("Too many fields") from exc
 
 
 def _secret_matches(channel: Channel, given) -> bool:
@@ -150,11 +188,10 @@ def frontlinesms_endpoint(request, channel_id: int):
         _refuse(frontlinesms.KIND, channel_id, request, 403, "wrong or missing secret")
         return _smssync_answer(403, "Incorrect or missing secret key")
     try:
-        incoming = frontlinesms.parse_incoming(fields)
+        frontlinesms.receive_incoming(channel, fields)
     except frontlinesms.PayloadError as exc:
         _refuse(frontlinesms.KIND, channel_id, request, 400, str(exc))
         return _smssync_answer(400, str(exc))
-    receive(frontlinesms.KIND, channel=channel, **incoming)
     # FrontlineSMS reads the same success payload as SMSSync (both come from Ushahidi's world).
     return _smssync_answer(200)
 
@@ -173,25 +210,29 @@ def twilio_endpoint(request, channel_id: int):
     if channel is None:
         return _twilio_error(404, "Unknown channel")
     url = twilio_gateway.webhook_url(channel, request.get_full_path())
-    if not twilio_gateway.signature_is_valid(channel, url, request.POST, request.headers):
+    try:
+        post = _form(request)
+    except MalformedRequest as exc:
+        _refuse(twilio_gateway.KIND, channel_id, request, 400, str(exc))
+        return _twilio_error(400, str(exc))
+    if not twilio_gateway.signature_is_valid(channel, url, post, request.headers):
         _refuse(twilio_gateway.KIND, channel_id, request, 403, f"bad or missing X-Twilio-Signature for {url}")
         return _twilio_error(403, "Invalid or missing X-Twilio-Signature")
-    post = request.POST
     account_sid = (channel.config or {}).get("account_sid")
     if account_sid and post.get("AccountSid") != account_sid:
         _refuse(twilio_gateway.KIND, channel_id, request, 403, "another account's message")
         return _twilio_error(403, "This message belongs to another Twilio account")
-    missing = [name for name in ("MessageSid", "From") if not post.get(name)]
+    missing = [name for name in ("MessageSid", "From") if not post.get(name, "").strip()]
     if missing:
         _refuse(twilio_gateway.KIND, channel_id, request, 400, f"missing {missing}")
         return _twilio_error(400, f"Missing {', '.join(missing)}")
 
     receive(
         twilio_gateway.KIND,
-        post["MessageSid"],
-        sender=post["From"],
-        recipient=post.get("To", ""),
-        body=post.get("Body", ""),
+        post["MessageSid"].strip(),
+        sender=post["From"].strip(),
+        recipient=post.get("To", "").strip(),
+        body=safe_text(post.get("Body", ""), nul="@"),
         raw=dict(post.items()),
         channel=channel,
     )
@@ -214,8 +255,8 @@ def africastalking_endpoint(request, channel_id: int):
         _refuse(africastalking.KIND, channel_id, request, 403, "wrong or missing secret")
         return JsonResponse({"error": "Incorrect or missing secret"}, status=403)
     try:
-        incoming = africastalking.parse_incoming(dict(request.POST.items()))
-    except africastalking.PayloadError as exc:
+        incoming = africastalking.parse_incoming(_fields(request))
+    except (africastalking.PayloadError, MalformedRequest) as exc:
         _refuse(africastalking.KIND, channel_id, request, 400, str(exc))
         return JsonResponse({"error": str(exc)}, status=400)
     receive(africastalking.KIND, channel=channel, **incoming)

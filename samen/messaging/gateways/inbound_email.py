@@ -46,7 +46,7 @@ class InboundEmailGateway(EmailGateway):
     medium = "email"
 
     def sent_at(self, message: InboundMessage) -> datetime | None:
-        value = _parse(message.raw)["Date"]
+        value = _parse(message)["Date"]
         try:
             return parsedate_to_datetime(str(value)) if value else None
         except (TypeError, ValueError):
@@ -54,7 +54,7 @@ class InboundEmailGateway(EmailGateway):
 
     def media(self, message: InboundMessage) -> list[Media]:
         found = []
-        for n, part in enumerate(_files(_parse(message.raw)), 1):
+        for n, part in enumerate(_files(_parse(message)), 1):
             name = part.get_filename() or f"attachment-{n}"
             found.append(
                 Media(name=name, content_type=part.get_content_type(), content=part.get_content_bytes())
@@ -62,7 +62,7 @@ class InboundEmailGateway(EmailGateway):
         return found
 
     def auto_reply_allowed(self, message: InboundMessage) -> bool:
-        parsed = _parse(message.raw)
+        parsed = _parse(message)
         if str(parsed.get("Auto-Submitted", "no")).strip().lower() != "no":
             return False
         if str(parsed.get("Precedence", "")).strip().lower() in BULK_PRECEDENCE:
@@ -125,8 +125,11 @@ def _text(parsed: AnymailInboundMessage, stripped_text: str | None) -> str:
     return strip_tags(parsed.html or "").strip()
 
 
-def _parse(raw: str) -> AnymailInboundMessage:
-    return AnymailInboundMessage.parse_raw_mime(raw)
+def _parse(message: InboundMessage) -> AnymailInboundMessage:
+    payload = message.payload()
+    if isinstance(payload, bytes):
+        return AnymailInboundMessage.parse_raw_mime_bytes(payload)
+    return AnymailInboundMessage.parse_raw_mime(payload)
 
 
 def _files(parsed: AnymailInboundMessage) -> list:
