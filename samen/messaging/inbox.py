@@ -161,7 +161,7 @@ def safe_text(value: str, *, nul: str = "\ufffd") -> str:
 
 
 def idempotency_key(gateway: str, external_id: str) -> str:
-    """"<gateway>:<id>" for a short, clean id (readable); "<gateway>:#<sha256 of the id>" otherwise.
+    """ "<gateway>:<id>" for a short, clean id (readable); "<gateway>:#<sha256 of the id>" otherwise.
 
     A provider's id may be longer than the column or hold what no column stores; its hash keeps
     one key per id without collisions (a clean id that starts with "#" is hashed too).

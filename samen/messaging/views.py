@@ -21,8 +21,8 @@ from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailW
 from django.conf import settings
 from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import HttpResponse, JsonResponse
-from django.utils.datastructures import MultiValueDict
 from django.utils.crypto import constant_time_compare
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
