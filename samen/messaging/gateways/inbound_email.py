@@ -16,8 +16,9 @@ from __future__ import annotations
 import base64
 import contextvars
 import hashlib
+import json
 from datetime import datetime
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from anymail.inbound import AnymailInboundMessage
 from anymail.signals import inbound as anymail_inbound
@@ -39,6 +40,8 @@ current_channel: contextvars.ContextVar[Channel | None] = contextvars.ContextVar
 # Headers that mark a message as machine-sent (RFC 3834 and common practice): never answer those,
 # or two auto-responders answer each other forever.
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# Mailgun's signature of one delivery attempt: not part of the message.
+SIGNATURE_FIELDS = {"timestamp", "token", "signature"}
 
 
 @register(KIND)
@@ -46,7 +49,7 @@ class InboundEmailGateway(EmailGateway):
     medium = "email"
 
     def sent_at(self, message: InboundMessage) -> datetime | None:
-        value = _parse(message)["Date"]
+        value = _header(_parse(message), "Date")
         try:
             return parsedate_to_datetime(str(value)) if value else None
         except (TypeError, ValueError):
@@ -79,38 +82,57 @@ def receive_email(
     channel: Channel | None = None,
     envelope_recipient: str = "",
     stripped_text: str | None = None,
+    identity: bytes | None = None,
 ) -> tuple[InboundMessage, bool]:
-    """Store one e-mail (raw MIME) and have it routed in the background; idempotent on its Message-ID."""
+    """Store one e-mail (raw MIME) and have it routed in the background; idempotent on its Message-ID.
+
+    Any bytes are stored: headers the email package cannot parse are read as they came. Without
+    a usable Message-ID the key is a hash of `identity` (what stays the same when the message is
+    delivered again; the raw bytes unless the caller knows better).
+    """
     raw_bytes = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw
     parsed = AnymailInboundMessage.parse_raw_mime_bytes(raw_bytes)
-    message_id = str(parsed["Message-ID"] or "").strip().strip("<>").strip()
+    message_id = _header(parsed, "Message-ID").strip().strip("<>").strip()
     if not message_id or len(message_id) > 200:
         # Without a usable Message-ID the content itself is the identity: a redelivery is byte-equal.
-        message_id = "sha256:" + hashlib.sha256(raw_bytes).hexdigest()
-    from_address = parsed.from_email
-    if isinstance(from_address, list):  # a legal but rare multi-author From: the first one answers
-        from_address = from_address[0] if from_address else None
-    sender = from_address.addr_spec if from_address else (parsed.envelope_sender or "")
+        message_id = "sha256:" + hashlib.sha256(raw_bytes if identity is None else identity).hexdigest()
     return receive(
         KIND,
         message_id,
-        sender=sender,
+        sender=_sender(parsed),
         recipient=", ".join(_recipients(parsed, envelope_recipient)),
-        subject=str(parsed["Subject"] or "").strip(),
+        subject=_header(parsed, "Subject").strip(),
         body=_text(parsed, stripped_text),
         raw=raw_bytes,
         channel=channel,
     )
 
 
+def _header(parsed: AnymailInboundMessage, name: str) -> str:
+    """A header's text; as it came when the email package cannot parse it."""
+    try:
+        return str(parsed[name] or "")
+    except Exception:  # noqa: BLE001 - the email package raises many kinds on malformed headers
+        return next((str(value) for key, value in parsed.raw_items() if key.lower() == name.lower()), "")
+
+
+def _sender(parsed: AnymailInboundMessage) -> str:
+    try:
+        from_address = parsed.from_email
+    except Exception:  # noqa: BLE001 - see _header; fall back to the address as written
+        return parseaddr(_header(parsed, "From"))[1] or _header(parsed, "From")
+    if isinstance(from_address, list):  # a legal but rare multi-author From: the first one answers
+        from_address = from_address[0] if from_address else None
+    return from_address.addr_spec if from_address else (parsed.envelope_sender or "")
+
+
 def _recipients(parsed: AnymailInboundMessage, envelope_recipient: str) -> list[str]:
-    addresses = (
-        [address for _name, address in getaddresses([envelope_recipient])] if envelope_recipient else []
-    )
+    written = [envelope_recipient] if envelope_recipient else []
     for header in ("To", "Cc", "Delivered-To", "X-Original-To"):
-        addresses += [address for _name, address in getaddresses(parsed.get_all(header) or [])]
+        # Raw values: the addresses as written, which getaddresses reads without raising.
+        written += [str(value) for key, value in parsed.raw_items() if key.lower() == header.lower()]
     seen: dict[str, None] = {}
-    for address in addresses:
+    for _name, address in getaddresses(written):
         if address and "@" in address:
             seen.setdefault(address.strip().lower(), None)
     return list(seen)
@@ -120,9 +142,12 @@ def _text(parsed: AnymailInboundMessage, stripped_text: str | None) -> str:
     # Mailgun's stripped text leaves out quoted replies and signatures: the report itself.
     if stripped_text and stripped_text.strip():
         return stripped_text.strip()
-    if parsed.text:
-        return parsed.text.strip()
-    return strip_tags(parsed.html or "").strip()
+    try:
+        if parsed.text:
+            return parsed.text.strip()
+        return strip_tags(parsed.html or "").strip()
+    except Exception:  # noqa: BLE001 - a broken MIME part: the raw message keeps it for a person
+        return ""
 
 
 def _parse(message: InboundMessage) -> AnymailInboundMessage:
@@ -160,7 +185,29 @@ def _on_anymail_inbound(sender, event, esp_name, **kwargs):
         channel=current_channel.get(),
         envelope_recipient=message.envelope_recipient or "",
         stripped_text=message.stripped_text,
+        identity=_identity_of(event),
     )
+
+
+def _identity_of(event) -> bytes | None:
+    """What a redelivered Mailgun post has in common with the first (for a message without ID).
+
+    The MIME that anymail rebuilds from a parsed post gets new part boundaries every time, so
+    its hash cannot recognise a redelivery; the posted fields (less the per-attempt signature)
+    and the files' contents can.
+    """
+    request = event.esp_event
+    post = getattr(request, "POST", None)
+    if post is None or post.get("body-mime"):
+        return None  # the raw MIME as it arrived: its own bytes are the identity
+    fields = sorted((name, values) for name, values in post.lists() if name not in SIGNATURE_FIELDS)
+    files = sorted(
+        (name, upload.name or "", hashlib.sha256(upload.read()).hexdigest())
+        for name, upload in getattr(request, "FILES", {}).items()
+    )
+    for upload in getattr(request, "FILES", {}).values():
+        upload.seek(0)
+    return json.dumps([fields, files], ensure_ascii=True).encode()
 
 
 def _raw_of(event) -> bytes:
