@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
 from django.conf import settings
 from django.core.handlers.wsgi import get_bytes_from_wsgi
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.utils.datastructures import MultiValueDict
@@ -39,7 +40,11 @@ class MalformedRequest(ValueError):
 
 
 # What the inbound views read of a channel. The rest (its name, health, …) is the deliver task's.
-CHANNEL_FIELDS = ("pk", "kind", "secret", "config")
+CHANNEL_FIELDS = ("id", "kind", "secret", "config")
+_CHANNEL_SQL = "SELECT {} FROM {} WHERE id = %s AND kind = %s".format(  # noqa: S608 - model names
+    ", ".join(CHANNEL_FIELDS), Channel._meta.db_table
+)
+_CONFIG_FIELD = Channel._meta.get_field("config")
 # Twilio's answer when the reply goes out later through the REST API (see twilio_endpoint).
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 FORM = "application/x-www-form-urlencoded"
@@ -48,11 +53,16 @@ FORM = "application/x-www-form-urlencoded"
 def _channel(kind: str, channel_id: int) -> Channel | None:
     # Disabled channels still receive: `enabled` is about sending (a permanent send error turns
     # it off), and a report must not be lost because replies cannot go out.
-    try:
-        # get() rather than first(): no ORDER BY to build or run for a primary-key look-up.
-        return Channel.objects.only(*CHANNEL_FIELDS).get(pk=channel_id, kind=kind)
-    except Channel.DoesNotExist:
+    # One primary-key SELECT on every inbound request: written out, so that no queryset is
+    # compiled for it (a third of the view's own time when it was), read as the ORM reads it.
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANNEL_SQL, [channel_id, kind])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    pk, kind, secret, config = row
+    config = _CONFIG_FIELD.from_db_value(config, None, connection)
+    return Channel.from_db(connection.alias, CHANNEL_FIELDS, (pk, kind, secret, config))
 
 
 def _fields(request, *, with_query: bool = False) -> dict:
