@@ -43,6 +43,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "subject",
         "body",
         "raw",
+        "raw_encoding",
         "received_at",
         "route",
         "error",

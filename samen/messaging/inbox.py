@@ -205,12 +205,12 @@ def safe_text(value: str, *, nul: str = "\ufffd") -> str:
 
 
 def idempotency_key(gateway: str, external_id: str) -> str:
-    """ "<gateway>:<id>" for a short, clean id (readable); "<gateway>:#<sha256 of the id>" otherwise.
+    """The key of a message: "<gateway>:<id>" for a short, clean id, else "<gateway>:#<sha256 of it>".
 
     A provider's id may be longer than the column or hold what no column stores; its hash keeps
     one key per id without collisions (a clean id that starts with "#" is hashed too).
     """
-    room = _LIMITS["idempotency_key"] - len(gateway) - 1
+    room = (_LIMITS["idempotency_key"] or 255) - len(gateway) - 1
     if len(external_id) <= room and not external_id.startswith(HASHED) and not _UNSAFE.search(external_id):
         return f"{gateway}:{external_id}"
     digest = hashlib.sha256(external_id.encode("utf-8", "surrogatepass")).hexdigest()

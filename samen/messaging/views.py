@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from email.errors import MessageError
 from urllib.parse import parse_qsl
 
 from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
@@ -27,7 +28,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from samen.messaging.gateways import africastalking, frontlinesms, inbound_email, smssync
+from samen.messaging.gateways import africastalking, field_text, frontlinesms, inbound_email, smssync
 from samen.messaging.gateways import twilio as twilio_gateway
 from samen.messaging.inbox import receive, safe_text
 from samen.messaging.models import Channel
@@ -61,7 +62,7 @@ def _channel(kind: str, channel_id: int) -> Channel | None:
     if row is None:
         return None
     pk, kind, secret, config = row
-    config = _CONFIG_FIELD.from_db_value(config, None, connection)
+    config = _CONFIG_FIELD.from_db_value(config, None, connection)  # type: ignore[arg-type]  # no expression
     return Channel.from_db(connection.alias, CHANNEL_FIELDS, (pk, kind, secret, config))
 
 
@@ -94,7 +95,7 @@ def _form(request) -> MultiValueDict:
     """A form POST's fields, every value of each (what Twilio signs), read as _fields reads them."""
     if request.content_type != FORM:
         return request.POST
-    form = MultiValueDict()
+    form: MultiValueDict[str, str] = MultiValueDict()
     for name, value in _pairs(request.body):
         form.appendlist(name, value)
     return form
@@ -232,17 +233,18 @@ def twilio_endpoint(request, channel_id: int):
     if account_sid and post.get("AccountSid") != account_sid:
         _refuse(twilio_gateway.KIND, channel_id, request, 403, "another account's message")
         return _twilio_error(403, "This message belongs to another Twilio account")
-    missing = [name for name in ("MessageSid", "From") if not post.get(name, "").strip()]
+    fields = {name: field_text(post.get(name)) for name in ("MessageSid", "From", "To", "Body")}
+    missing = [name for name in ("MessageSid", "From") if not fields[name].strip()]
     if missing:
         _refuse(twilio_gateway.KIND, channel_id, request, 400, f"missing {missing}")
         return _twilio_error(400, f"Missing {', '.join(missing)}")
 
     receive(
         twilio_gateway.KIND,
-        post["MessageSid"].strip(),
-        sender=post["From"].strip(),
-        recipient=post.get("To", "").strip(),
-        body=safe_text(post.get("Body", ""), nul="@"),
+        fields["MessageSid"].strip(),
+        sender=fields["From"].strip(),
+        recipient=fields["To"].strip(),
+        body=safe_text(fields["Body"], nul="@"),
         raw=dict(post.items()),
         channel=channel,
     )
@@ -290,9 +292,20 @@ def inbound_email_endpoint(request, channel_id: int):
     except AnymailWebhookValidationFailure as exc:
         _refuse(inbound_email.KIND, channel_id, request, 403, str(exc))
         return JsonResponse({"error": "Invalid or missing webhook signature"}, status=403)
-    except (AnymailError, AnymailConfigurationError, KeyError, ValueError) as exc:
+    except (AnymailConfigurationError, KeyError) as exc:
         # A tracking webhook pointed here, a store() route, or fields missing from the post.
         _refuse(inbound_email.KIND, channel_id, request, 400, f"{type(exc).__name__}: {exc}")
         return JsonResponse({"error": "Not a Mailgun inbound message"}, status=400)
+    except (AnymailError, ValueError, IndexError, MessageError) as exc:
+        # Signed (anymail checks that first), but anymail could not rebuild the message from
+        # Mailgun's parsed fields: a header the email package cannot parse, say. Keep the fields.
+        if not inbound_email.is_inbound_post(request.POST):
+            _refuse(inbound_email.KIND, channel_id, request, 400, f"{type(exc).__name__}: {exc}")
+            return JsonResponse({"error": "Not a Mailgun inbound message"}, status=400)
+        logger.warning(
+            "inbound_email channel %s: kept the fields anymail could not read: %r", channel_id, exc
+        )
+        inbound_email.receive_fields(request.POST, channel=channel)
+        return HttpResponse()
     finally:
         inbound_email.current_channel.reset(token)

@@ -25,7 +25,7 @@ from anymail.signals import inbound as anymail_inbound
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from django.utils.html import strip_tags
 
-from samen.messaging.gateways import Media, register
+from samen.messaging.gateways import Media, field_text, register
 from samen.messaging.gateways.email import EmailGateway
 from samen.messaging.inbox import receive
 from samen.messaging.models import Channel, InboundMessage
@@ -104,6 +104,38 @@ def receive_email(
         subject=_header(parsed, "Subject").strip(),
         body=_text(parsed, stripped_text),
         raw=raw_bytes,
+        channel=channel,
+    )
+
+
+def is_inbound_post(post) -> bool:
+    """Whether a (signed) post has the shape of Mailgun's inbound message, parsed or raw."""
+    return bool(post.get("message-headers") or post.get("body-mime")) and bool(
+        (post.get("sender") or post.get("from") or "").strip()
+    )
+
+
+def receive_fields(post, *, channel: Channel | None = None) -> tuple[InboundMessage, bool]:
+    """Store a Mailgun post that anymail could not turn into a message, as its fields.
+
+    Nothing Mailgun delivered is lost for a header the email package cannot parse: the fields
+    (less the signature) are the raw payload, keyed as the message would have been.
+    """
+    fields = {name: post.getlist(name) for name in post if name not in SIGNATURE_FIELDS}
+    message_id = field_text(post.get("Message-Id")).strip().strip("<>").strip()
+    if not message_id or len(message_id) > 200:
+        identity = json.dumps(sorted(fields.items()), ensure_ascii=True).encode()
+        message_id = "sha256:" + hashlib.sha256(identity).hexdigest()
+    written_from = field_text(post.get("from"))
+    text = field_text(post.get("stripped-text")).strip() or field_text(post.get("body-plain")).strip()
+    return receive(
+        KIND,
+        message_id,
+        sender=parseaddr(written_from)[1] or field_text(post.get("sender")).strip() or written_from.strip(),
+        recipient=field_text(post.get("recipient")).strip().lower(),
+        subject=field_text(post.get("subject")).strip(),
+        body=text,
+        raw=fields,
         channel=channel,
     )
 

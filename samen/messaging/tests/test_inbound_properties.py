@@ -24,7 +24,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
@@ -385,6 +385,8 @@ def mailgun_signed(fields: dict) -> dict:
 
 
 @FEW
+@example(sender="<", subject=None, text=None, message_id=None)  # anymail cannot rebuild this
+@example(sender="a@example.org", subject="ñ", text="hi", message_id="ñ@example.org")
 @given(
     sender=maybe(utf8_text),
     subject=maybe(utf8_text),
@@ -418,10 +420,13 @@ def test_mailgun_posts_with_any_text_store_one_message_or_refuse(
     with rolled_back():
         response = post()
         assert response.status_code < 500
-        if response.status_code != 200:
-            assert response.status_code == 400
-            assert InboundMessage.objects.count() == 0
-            return
+        if not (sender or "").strip():
+            # No sender at all: not an inbound message Mailgun would send.
+            assert response.status_code in (200, 400)
+            if response.status_code == 400:
+                assert InboundMessage.objects.count() == 0
+                return
+        assert response.status_code == 200
         message = the_one_message()
         assert "\x00" not in message.body + message.sender + message.subject
         if text and text.strip() and "\x00" not in text and "\r" not in text:
