@@ -64,6 +64,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "subject",
         "body",
         "raw",
+        "raw_encoding",
         "received_at",
         "route",
         "routed_at",

@@ -1,3 +1,5 @@
+import base64
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -58,6 +60,9 @@ class InboundMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("text"), blank=True)
     raw = models.TextField(_("raw payload"))
+    # "" when `raw` is the payload's own text (or its fields as JSON); "base64" when the payload
+    # was bytes that are no storable text (not UTF-8, or with NUL), kept exactly. See payload().
+    raw_encoding = models.CharField(_("raw payload encoding"), max_length=10, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
     route = models.CharField(_("routed to"), max_length=100, blank=True)
@@ -102,6 +107,12 @@ class InboundMessage(models.Model):
     @property
     def is_unmatched(self) -> bool:
         return self.state == self.State.NEW and self.unmatched_at is not None
+
+    def payload(self) -> str | bytes:
+        """The raw payload exactly as it was handed to `inbox.receive`: bytes if it was bytes."""
+        if self.raw_encoding == "base64":
+            return base64.b64decode(self.raw)
+        return self.raw
 
 
 class InboundMessageChange(models.Model):

@@ -95,6 +95,17 @@ class Gateway:
         return True
 
 
+def field_text(value) -> str:
+    """An inbound field as text: a string as it came, a number written out, anything else as ""."""
+    # JSON bodies can put null, lists or objects where a gateway documents text: that is no
+    # value at all (a required field is then missing: 400), never a Python repr in a report.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
 def register(kind: str):
     """Class decorator: make the gateway available under `kind` (the value stored in `Channel.kind`)."""
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from samen.core.http import HttpError, request
-from samen.messaging.gateways import Gateway, TransportError, register
+from samen.messaging.gateways import Gateway, TransportError, field_text, register
+from samen.messaging.inbox import safe_text
 from samen.messaging.models import InboundMessage
 
 KIND = "africastalking"
@@ -91,15 +92,17 @@ class AfricasTalkingGateway(Gateway):
 
 
 def parse_incoming(fields: dict) -> dict:
-    missing = [name for name in REQUIRED if not str(fields.get(name) or "").strip()]
+    text = {name: field_text(fields.get(name)) for name in ("from", "to", "text", "id")}
+    missing = [name for name in REQUIRED if not text[name].strip()]
     if missing:
         raise PayloadError(f"Missing {', '.join(missing)}")
     return {
-        "external_id": str(fields["id"]).strip(),
-        "sender": str(fields["from"]).strip(),
-        "recipient": str(fields.get("to") or "").strip(),
-        "body": str(fields.get("text") or ""),
-        "raw": dict(fields),
+        "external_id": text["id"].strip(),
+        "sender": text["from"].strip(),
+        "recipient": text["to"].strip(),
+        # GSM's "@" is 0x00 in its alphabet; a gateway that forgets to map it sends NUL.
+        "body": safe_text(text["text"], nul="@"),
+        "raw": {name: value for name, value in fields.items() if name != "secret"},
     }
 
 

@@ -16,15 +16,16 @@ from __future__ import annotations
 import base64
 import contextvars
 import hashlib
+import json
 from datetime import datetime
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from anymail.inbound import AnymailInboundMessage
 from anymail.signals import inbound as anymail_inbound
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from django.utils.html import strip_tags
 
-from samen.messaging.gateways import Media, register
+from samen.messaging.gateways import Media, field_text, register
 from samen.messaging.gateways.email import EmailGateway
 from samen.messaging.inbox import receive
 from samen.messaging.models import Channel, InboundMessage
@@ -39,6 +40,8 @@ current_channel: contextvars.ContextVar[Channel | None] = contextvars.ContextVar
 # Headers that mark a message as machine-sent (RFC 3834 and common practice): never answer those,
 # or two auto-responders answer each other forever.
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# Mailgun's signature of one delivery attempt: not part of the message.
+SIGNATURE_FIELDS = {"timestamp", "token", "signature"}
 
 
 @register(KIND)
@@ -46,7 +49,7 @@ class InboundEmailGateway(EmailGateway):
     medium = "email"
 
     def sent_at(self, message: InboundMessage) -> datetime | None:
-        value = _parse(message.raw)["Date"]
+        value = _header(_parse(message), "Date")
         try:
             return parsedate_to_datetime(str(value)) if value else None
         except (TypeError, ValueError):
@@ -54,7 +57,7 @@ class InboundEmailGateway(EmailGateway):
 
     def media(self, message: InboundMessage) -> list[Media]:
         found = []
-        for n, part in enumerate(_files(_parse(message.raw)), 1):
+        for n, part in enumerate(_files(_parse(message)), 1):
             name = part.get_filename() or f"attachment-{n}"
             found.append(
                 Media(name=name, content_type=part.get_content_type(), content=part.get_content_bytes())
@@ -62,7 +65,7 @@ class InboundEmailGateway(EmailGateway):
         return found
 
     def auto_reply_allowed(self, message: InboundMessage) -> bool:
-        parsed = _parse(message.raw)
+        parsed = _parse(message)
         if str(parsed.get("Auto-Submitted", "no")).strip().lower() != "no":
             return False
         if str(parsed.get("Precedence", "")).strip().lower() in BULK_PRECEDENCE:
@@ -79,38 +82,89 @@ def receive_email(
     channel: Channel | None = None,
     envelope_recipient: str = "",
     stripped_text: str | None = None,
+    identity: bytes | None = None,
 ) -> tuple[InboundMessage, bool]:
-    """Store one e-mail (raw MIME) and have it routed in the background; idempotent on its Message-ID."""
+    """Store one e-mail (raw MIME) and have it routed in the background; idempotent on its Message-ID.
+
+    Any bytes are stored: headers the email package cannot parse are read as they came. Without
+    a usable Message-ID the key is a hash of `identity` (what stays the same when the message is
+    delivered again; the raw bytes unless the caller knows better).
+    """
     raw_bytes = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw
     parsed = AnymailInboundMessage.parse_raw_mime_bytes(raw_bytes)
-    message_id = str(parsed["Message-ID"] or "").strip().strip("<>").strip()
+    message_id = _header(parsed, "Message-ID").strip().strip("<>").strip()
     if not message_id or len(message_id) > 200:
         # Without a usable Message-ID the content itself is the identity: a redelivery is byte-equal.
-        message_id = "sha256:" + hashlib.sha256(raw_bytes).hexdigest()
-    from_address = parsed.from_email
-    if isinstance(from_address, list):  # a legal but rare multi-author From: the first one answers
-        from_address = from_address[0] if from_address else None
-    sender = from_address.addr_spec if from_address else (parsed.envelope_sender or "")
+        message_id = "sha256:" + hashlib.sha256(raw_bytes if identity is None else identity).hexdigest()
     return receive(
         KIND,
         message_id,
-        sender=sender,
+        sender=_sender(parsed),
         recipient=", ".join(_recipients(parsed, envelope_recipient)),
-        subject=str(parsed["Subject"] or "").strip(),
+        subject=_header(parsed, "Subject").strip(),
         body=_text(parsed, stripped_text),
         raw=raw_bytes,
         channel=channel,
     )
 
 
-def _recipients(parsed: AnymailInboundMessage, envelope_recipient: str) -> list[str]:
-    addresses = (
-        [address for _name, address in getaddresses([envelope_recipient])] if envelope_recipient else []
+def is_inbound_post(post) -> bool:
+    """Whether a (signed) post has the shape of Mailgun's inbound message, parsed or raw."""
+    return bool(post.get("message-headers") or post.get("body-mime")) and bool(
+        (post.get("sender") or post.get("from") or "").strip()
     )
+
+
+def receive_fields(post, *, channel: Channel | None = None) -> tuple[InboundMessage, bool]:
+    """Store a Mailgun post that anymail could not turn into a message, as its fields.
+
+    Nothing Mailgun delivered is lost for a header the email package cannot parse: the fields
+    (less the signature) are the raw payload, keyed as the message would have been.
+    """
+    fields = {name: post.getlist(name) for name in post if name not in SIGNATURE_FIELDS}
+    message_id = field_text(post.get("Message-Id")).strip().strip("<>").strip()
+    if not message_id or len(message_id) > 200:
+        identity = json.dumps(sorted(fields.items()), ensure_ascii=True).encode()
+        message_id = "sha256:" + hashlib.sha256(identity).hexdigest()
+    written_from = field_text(post.get("from"))
+    text = field_text(post.get("stripped-text")).strip() or field_text(post.get("body-plain")).strip()
+    return receive(
+        KIND,
+        message_id,
+        sender=parseaddr(written_from)[1] or field_text(post.get("sender")).strip() or written_from.strip(),
+        recipient=field_text(post.get("recipient")).strip().lower(),
+        subject=field_text(post.get("subject")).strip(),
+        body=text,
+        raw=fields,
+        channel=channel,
+    )
+
+
+def _header(parsed: AnymailInboundMessage, name: str) -> str:
+    """A header's text; as it came when the email package cannot parse it."""
+    try:
+        return str(parsed[name] or "")
+    except Exception:  # noqa: BLE001 - the email package raises many kinds on malformed headers
+        return next((str(value) for key, value in parsed.raw_items() if key.lower() == name.lower()), "")
+
+
+def _sender(parsed: AnymailInboundMessage) -> str:
+    try:
+        from_address = parsed.from_email
+    except Exception:  # noqa: BLE001 - see _header; fall back to the address as written
+        return parseaddr(_header(parsed, "From"))[1] or _header(parsed, "From")
+    if isinstance(from_address, list):  # a legal but rare multi-author From: the first one answers
+        from_address = from_address[0] if from_address else None
+    return from_address.addr_spec if from_address else (parsed.envelope_sender or "")
+
+
+def _recipients(parsed: AnymailInboundMessage, envelope_recipient: str) -> list[str]:
+    written = [envelope_recipient] if envelope_recipient else []
     for header in ("To", "Cc", "Delivered-To", "X-Original-To"):
-        addresses += [address for _name, address in getaddresses(parsed.get_all(header) or [])]
+        # Raw values: the addresses as written, which getaddresses reads without raising.
+        written += [str(value) for key, value in parsed.raw_items() if key.lower() == header.lower()]
     seen: dict[str, None] = {}
-    for address in addresses:
+    for _name, address in getaddresses(written):
         if address and "@" in address:
             seen.setdefault(address.strip().lower(), None)
     return list(seen)
@@ -120,13 +174,19 @@ def _text(parsed: AnymailInboundMessage, stripped_text: str | None) -> str:
     # Mailgun's stripped text leaves out quoted replies and signatures: the report itself.
     if stripped_text and stripped_text.strip():
         return stripped_text.strip()
-    if parsed.text:
-        return parsed.text.strip()
-    return strip_tags(parsed.html or "").strip()
+    try:
+        if parsed.text:
+            return parsed.text.strip()
+        return strip_tags(parsed.html or "").strip()
+    except Exception:  # noqa: BLE001 - a broken MIME part: the raw message keeps it for a person
+        return ""
 
 
-def _parse(raw: str) -> AnymailInboundMessage:
-    return AnymailInboundMessage.parse_raw_mime(raw)
+def _parse(message: InboundMessage) -> AnymailInboundMessage:
+    payload = message.payload()
+    if isinstance(payload, bytes):
+        return AnymailInboundMessage.parse_raw_mime_bytes(payload)
+    return AnymailInboundMessage.parse_raw_mime(payload)
 
 
 def _files(parsed: AnymailInboundMessage) -> list:
@@ -157,7 +217,29 @@ def _on_anymail_inbound(sender, event, esp_name, **kwargs):
         channel=current_channel.get(),
         envelope_recipient=message.envelope_recipient or "",
         stripped_text=message.stripped_text,
+        identity=_identity_of(event),
     )
+
+
+def _identity_of(event) -> bytes | None:
+    """What a redelivered Mailgun post has in common with the first (for a message without ID).
+
+    The MIME that anymail rebuilds from a parsed post gets new part boundaries every time, so
+    its hash cannot recognise a redelivery; the posted fields (less the per-attempt signature)
+    and the files' contents can.
+    """
+    request = event.esp_event
+    post = getattr(request, "POST", None)
+    if post is None or post.get("body-mime"):
+        return None  # the raw MIME as it arrived: its own bytes are the identity
+    fields = sorted((name, values) for name, values in post.lists() if name not in SIGNATURE_FIELDS)
+    files = sorted(
+        (name, upload.name or "", hashlib.sha256(upload.read()).hexdigest())
+        for name, upload in getattr(request, "FILES", {}).items()
+    )
+    for upload in getattr(request, "FILES", {}).values():
+        upload.seek(0)
+    return json.dumps([fields, files], ensure_ascii=True).encode()
 
 
 def _raw_of(event) -> bytes:

@@ -28,7 +28,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from samen.messaging.gateways import Gateway, register
+from samen.messaging.gateways import Gateway, field_text, register
+from samen.messaging.inbox import safe_text
 from samen.messaging.models import Channel, DeliveryAttempt, InboundMessage, OutboundMessage
 
 KIND = "smssync"
@@ -75,20 +76,22 @@ def parse_timestamp(value) -> datetime:
 
 def parse_incoming(fields: dict) -> dict:
     """Check an incoming message's fields; returns what `inbox.receive` needs."""
-    missing = [name for name in REQUIRED if not str(fields.get(name) or "").strip()]
+    text = {name: field_text(fields.get(name)) for name in (*REQUIRED, "sent_to")}
+    missing = [name for name in REQUIRED if not text[name].strip()]
     if missing:
         raise PayloadError(f"Missing {', '.join(missing)}")
     try:
-        parse_timestamp(fields["sent_timestamp"])
+        parse_timestamp(text["sent_timestamp"])
     except (ValueError, OverflowError, OSError) as exc:
         raise PayloadError("sent_timestamp must be a number of milliseconds") from exc
     # The secret proves who sent it; it is not part of the message and must not sit in the log.
     raw = {name: value for name, value in fields.items() if name != "secret"}
     return {
-        "external_id": str(fields["message_id"]).strip(),
-        "sender": str(fields["from"]).strip(),
-        "recipient": str(fields.get("sent_to") or "").strip(),
-        "body": str(fields["message"]),
+        "external_id": text["message_id"].strip(),
+        "sender": text["from"].strip(),
+        "recipient": text["sent_to"].strip(),
+        # A phone may hand on GSM's "@" (0x00 in the GSM alphabet) as NUL.
+        "body": safe_text(text["message"], nul="@"),
         "raw": raw,
     }
 

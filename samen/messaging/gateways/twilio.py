@@ -118,7 +118,12 @@ def signature_is_valid(channel: Channel, url: str, params, headers) -> bool:
     if not signature or not channel.secret:
         return False
     algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER, ""))
-    return RequestValidator(channel.secret).validate(url, params, signature, algorithm)
+    try:
+        return RequestValidator(channel.secret).validate(url, params, signature, algorithm)
+    except UnicodeError:
+        # Bytes that are not UTF-8 (read losslessly as surrogates): Twilio signs UTF-8 text, so
+        # such a request cannot carry its signature.
+        return False
 
 
 def _json(content: bytes) -> dict:

@@ -70,6 +70,63 @@ def test_a_quick_retry_without_an_id_is_one_message(url, time_machine):
     assert InboundMessage.objects.count() == 1
 
 
+def test_a_retry_without_an_id_across_a_window_boundary_is_one_message(url, time_machine):
+    time_machine.move_to("2024-06-12 10:09:50Z")
+    Client().post(url, data=form("frontlinesms_incoming.form"))
+    time_machine.move_to("2024-06-12 10:10:20Z")  # the next ten-minute window, 30 s later
+    response = Client().post(url, data=form("frontlinesms_incoming.form"))
+    assert response.json() == {"payload": {"success": True, "error": None}}
+    time_machine.move_to("2024-06-12 10:19:40Z")  # still within ten minutes of the first
+    Client().post(url, data=form("frontlinesms_incoming.form"))
+    assert InboundMessage.objects.count() == 1
+
+
+def test_the_same_text_after_the_window_is_a_new_message(url, time_machine):
+    time_machine.move_to("2024-06-12 10:00:05Z")
+    Client().post(url, data=form("frontlinesms_incoming.form"))
+    time_machine.move_to("2024-06-12 10:10:06Z")
+    Client().post(url, data=form("frontlinesms_incoming.form"))
+    assert InboundMessage.objects.count() == 2
+
+
+def test_another_sender_or_text_in_the_window_is_another_message(url, time_machine):
+    time_machine.move_to("2024-06-12 10:00:05Z")
+    fields = form("frontlinesms_incoming.form")
+    Client().post(url, data=fields)
+    Client().post(url, data={**fields, "from": "+254744000445"})
+    Client().post(url, data={**fields, "message": fields["message"] + "!"})
+    assert InboundMessage.objects.count() == 3
+
+
+def test_the_channel_can_set_its_own_window(url, channel, time_machine):
+    channel.config = {"dedup_minutes": 60}
+    channel.save()
+    time_machine.move_to("2024-06-12 10:00:05Z")
+    Client().post(url, data=form("frontlinesms_incoming.form"))
+    time_machine.move_to("2024-06-12 10:45:00Z")
+    Client().post(url, data=form("frontlinesms_incoming.form"))
+    assert InboundMessage.objects.count() == 1
+
+
+def test_the_channels_number_stands_in_for_the_recipient_frontlinesms_does_not_send(url, channel):
+    channel.config = {"number": "+254700000001"}
+    channel.save()
+    Client().post(url, data=form("frontlinesms_incoming.form"))
+    assert InboundMessage.objects.get().recipient == "+254700000001"
+
+
+def test_a_to_field_added_to_the_activity_wins_over_the_channels_number(url, channel):
+    channel.config = {"number": "+254700000001"}
+    channel.save()
+    Client().post(url, data={**form("frontlinesms_incoming.form"), "to": "+254700000009"})
+    assert InboundMessage.objects.get().recipient == "+254700000009"
+
+
+def test_a_nul_from_the_modem_is_read_as_the_gsm_at_sign(url):
+    Client().post(url, data={**form("frontlinesms_incoming.form"), "message": "MAJI meet \x00 the tap"})
+    assert InboundMessage.objects.get().body == "MAJI meet @ the tap"
+
+
 def test_an_id_sent_by_frontlinesms_is_used(url):
     Client().post(url, data={**form("frontlinesms_incoming.form"), "message_id": "4711"})
     assert InboundMessage.objects.get().idempotency_key == "frontlinesms:4711"

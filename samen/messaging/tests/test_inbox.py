@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from samen.messaging import router
-from samen.messaging.inbox import receive
+from samen.messaging.inbox import idempotency_key, receive, safe_text
 from samen.messaging.models import Channel, InboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +91,63 @@ def test_the_same_id_from_another_gateway_is_another_message():
     assert a.pk != b.pk
 
 
-def test_raw_bytes_that_are_not_utf8_are_kept_visibly():
+def test_raw_bytes_that_are_not_utf8_are_kept_exactly():
     message, _ = receive("email", "m1", sender="a@example.org", body="", raw=b"Subject: caf\xe9")
-    assert message.raw == "Subject: caf\\xe9"
+    message.refresh_from_db()
+    assert message.raw_encoding == "base64"
+    assert message.payload() == b"Subject: caf\xe9"
+
+
+def test_raw_bytes_that_are_utf8_stay_readable():
+    message, _ = receive("email", "m1", sender="a@example.org", body="", raw="Subject: café".encode())
+    message.refresh_from_db()
+    assert (message.raw, message.raw_encoding) == ("Subject: café", "")
+
+
+def test_nul_and_lone_surrogates_are_made_safe_and_the_raw_fields_keep_them():
+    fields = {"from": "+1\x00", "message": "a\x00b\ud800c", "message_id": "x"}
+    message, _ = receive(
+        "smssync", "x", sender=fields["from"], body=fields["message"], subject="s\udfff", raw=fields
+    )
+    message.refresh_from_db()
+    assert message.body == "a\ufffdb\ufffdc"
+    assert message.sender == "+1\ufffd"
+    assert message.subject == "s\ufffd"
+    assert json.loads(message.raw) == fields
+
+
+def test_gsm_at_sign_sent_as_nul_can_be_kept_as_at():
+    assert safe_text("meet @ 5 or \x00 6", nul="@") == "meet @ 5 or @ 6"
+
+
+def test_a_raw_text_with_nul_is_kept_as_its_bytes():
+    message, _ = receive("email", "m1", sender="a@example.org", body="", raw="a\x00b")
+    message.refresh_from_db()
+    assert message.payload() == b"a\x00b"
+
+
+def test_short_ids_stay_readable_and_long_or_unsafe_ones_are_hashed_without_collisions():
+    assert idempotency_key("twilio", "SM123") == "twilio:SM123"
+    long_id = "S" * 300
+    keys = {
+        idempotency_key("twilio", long_id),
+        idempotency_key("twilio", long_id + "x"),
+        idempotency_key("twilio", "a\x00"),
+        idempotency_key("twilio", "a\ud800"),
+    }
+    assert len(keys) == 4
+    assert all(len(key) <= 255 and key.startswith("twilio:#") for key in keys)
+    # A clean id that looks like a hashed key is hashed too, so it cannot take another's place.
+    hashed = idempotency_key("twilio", long_id)
+    assert idempotency_key("twilio", hashed.split(":", 1)[1]) != hashed
+
+
+def test_a_long_id_is_stored_once_under_its_hash():
+    first, created = receive("twilio", "S" * 300, sender="+1", body="x", raw={})
+    again, created_again = receive("twilio", "S" * 300, sender="+1", body="x", raw={})
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk
+    assert InboundMessage.objects.count() == 1
 
 
 def test_overlong_headers_are_cut_to_fit_while_raw_keeps_everything():

@@ -121,31 +121,36 @@ def poll(mailbox: Mailbox, *, limit: int = 200, timeout: float = 30.0) -> tuple[
         connection = imaplib.IMAP4_SSL(mailbox.host, mailbox.port, timeout=timeout)
     else:
         connection = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=timeout)
-    stored = repeated = 0
     try:
         connection.login(mailbox.user, mailbox.password)
         status, _ = connection.select(_quoted(mailbox.folder))
         if status != "OK":
             raise imaplib.IMAP4.error(f"cannot open folder {mailbox.folder}")
-        # UIDs, not sequence numbers: they stay put while another client expunges.
-        status, data = connection.uid("SEARCH", "UNSEEN")
-        if status != "OK":
-            raise imaplib.IMAP4.error("SEARCH UNSEEN failed")
-        uids = [uid.decode() for uid in (data[0] or b"").split()[:limit]]
-        for uid in uids:
-            raw = _fetch(connection, uid)
-            if raw is None:
-                continue
-            _message, created = receive_email(raw, channel=mailbox.channel)
-            if created:
-                stored += 1
-            else:
-                repeated += 1
-            connection.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+        return store_unseen(connection, mailbox.channel, limit=limit)
     finally:
         # The work is done; a server that hangs up first is no reason to fail.
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             connection.logout()
+
+
+def store_unseen(connection: imaplib.IMAP4, channel: Channel | None, *, limit: int) -> tuple[int, int]:
+    """Store the selected folder's unseen messages, whatever their bytes; returns (new, already stored)."""
+    stored = repeated = 0
+    # UIDs, not sequence numbers: they stay put while another client expunges.
+    status, data = connection.uid("SEARCH", "UNSEEN")
+    if status != "OK":
+        raise imaplib.IMAP4.error("SEARCH UNSEEN failed")
+    uids = [uid.decode() for uid in (data[0] or b"").split()[:limit]]
+    for uid in uids:
+        raw = _fetch(connection, uid)
+        if raw is None:
+            continue
+        _message, created = receive_email(raw, channel=channel)
+        if created:
+            stored += 1
+        else:
+            repeated += 1
+        connection.uid("STORE", uid, "+FLAGS", "(\\Seen)")
     return stored, repeated
 
 
