@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -232,7 +233,10 @@ def test_an_export_imports_again_as_the_same_reports(
         "h3_r9",
     ]
     for original in originals:
-        imported = Report.objects.get(report_map=copy, external_id=f"v3:{original.pk}")
+        imported = Report.objects.get(
+            report_map=copy,
+            external_id=f"samen:{settings.SITE_URL}/maps/{report_map.slug}/reports/{original.pk}/",
+        )
         original.refresh_from_db()
         assert {f: getattr(imported, f) for f in fields} == {f: getattr(original, f) for f in fields}
         assert sorted(imported.categories.values_list("title", flat=True)) == sorted(
