@@ -354,15 +354,18 @@ class _DateReader:
             moment = datetime(year, month, day, hours, int(minute or 0), int(second or 0))
         except ValueError:
             return None
-        if zone and zone not in ("Z", "UTC"):
-            sign = 1 if zone[0] == "+" else -1
-            digits = zone[1:].replace(":", "")
-            offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-            return (moment - timedelta(minutes=offset)).replace(tzinfo=UTC)
-        if zone or self.assume_utc:
-            return moment.replace(tzinfo=UTC)
-        # Local time where the reports were made (Ushahidi v2 stored dates without a zone).
-        return moment.replace(tzinfo=self.zone).astimezone(UTC)
+        try:
+            if zone and zone not in ("Z", "UTC"):
+                sign = 1 if zone[0] == "+" else -1
+                digits = zone[1:].replace(":", "")
+                offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+                return (moment - timedelta(minutes=offset)).replace(tzinfo=UTC)
+            if zone or self.assume_utc:
+                return moment.replace(tzinfo=UTC)
+            # Local time where the reports were made (Ushahidi v2 stored dates without a zone).
+            return moment.replace(tzinfo=self.zone).astimezone(UTC)
+        except OverflowError:  # the first or last day of year 1 or 9999, moved past the calendar's end
+            return None
 
 
 def _year(text: str) -> int:
@@ -1209,6 +1212,11 @@ def read_file(text: str) -> CsvFile:
             % {"row": reader.line_num, "error": error}
         ) from error
     return CsvFile(text, kind, header, hxl, rows)
+
+
+def check_file(data: bytes) -> CsvFile:
+    """Raise CsvFormatError now if the bytes are not an export this importer reads."""
+    return read_file(_clean(decode_bytes(data).text))
 
 
 def read_rows(text: str) -> tuple[type[_Format], list[str], list[str] | None, list[tuple[int, list[str]]]]:

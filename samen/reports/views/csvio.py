@@ -30,7 +30,7 @@ from samen.core.forms import TagListField
 
 from ..access import can_review, get_map_for_coordinator, get_map_for_viewer
 from ..csv_export import stream_csv
-from ..csv_import import DEFAULT_LANGUAGES, ImportSummary, Outcome, clean_source
+from ..csv_import import DEFAULT_LANGUAGES, CsvFormatError, ImportSummary, Outcome, check_file, clean_source
 from ..csv_jobs import is_stale, retry, start_import
 from ..models import ImportJob, ReportMap
 
@@ -102,6 +102,13 @@ class ImportForm(forms.Form):
                 )
                 % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
             )
+        # A file that is not an export at all is refused here, beside the field, rather than in
+        # the background; the rows themselves are the import's business.
+        try:
+            check_file(upload.read())
+        except CsvFormatError as error:
+            raise forms.ValidationError(str(error)) from None
+        upload.seek(0)
         return upload
 
     def clean_languages(self):
