@@ -33,7 +33,7 @@ def post(django_capture_on_commit_callbacks):
     def send(client, report_map, data):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url(report_map), data)
-        if response.status_code == 302 and "/import/" in response["Location"]:
+        if response.status_code == 302 and response["Location"].startswith("/maps/"):
             return client.get(response["Location"])
         return response
 

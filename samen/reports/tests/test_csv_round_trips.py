@@ -334,7 +334,7 @@ def summaries(report_map) -> dict[str, list]:
                 row.pop("report_map_id")
                 for key in ("category_id", "tag_id"):
                     if key in row:
-                        row[key] = path(row[key]) if row[key] else None
+                        row[key] = path(row[key]) if row[key] else ()
                 for key in ("sum_lat", "sum_lng"):
                     row[key] = round(float(row[key]), 5)
                 rows.append(tuple(sorted(row.items())))
