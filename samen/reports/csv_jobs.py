@@ -90,17 +90,16 @@ def run_import(job_id: int) -> str:
     options = job.options or {}
     try:
         with job.file.open("rb") as handle:
-            data = handle.read()
-        summary = import_reports(
-            job.report_map,
-            data,
-            filename=job.filename,
-            actor=job.created_by,
-            languages=options.get("languages") or (),
-            time_zone=options.get("time_zone") or None,
-            source=options.get("source") or "",
-            progress=progress,
-        )
+            summary = import_reports(
+                job.report_map,
+                handle.read(),  # not kept here: the import lets go of the bytes once decoded
+                filename=job.filename,
+                actor=job.created_by,
+                languages=options.get("languages") or (),
+                time_zone=options.get("time_zone") or None,
+                source=options.get("source") or "",
+                progress=progress,
+            )
     except CsvFormatError as error:
         _finish(job, ImportJob.State.FAILED, error=str(error))
         return "failed"
