@@ -18,6 +18,7 @@ site, the map and the report: importing a map's export into the same map creates
 """
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC
@@ -130,10 +131,7 @@ def reports_to_export(role: Role, report_map: ReportMap) -> QuerySet[Report]:
             "external_id",
             "primary_category_id",
         )
-        .prefetch_related(
-            Prefetch("categories", queryset=Category.objects.only("pk").order_by()),
-            Prefetch("source_links", queryset=SourceLink.objects.only("report_id", "url")),
-        )
+        .prefetch_related(Prefetch("categories", queryset=Category.objects.only("pk").order_by()))
         .order_by("pk")
     )
 
@@ -181,11 +179,31 @@ def export_rows(report_map: ReportMap, role: Role, *, hxl: bool = False) -> Iter
     tree = _Tree(report_map)
     marker = "987654321"
     address = settings.SITE_URL + reverse("reports:detail", args=[report_map.slug, marker])
-    for report in reports_to_export(role, report_map).iterator(chunk_size=CHUNK_SIZE):
-        yield _row(report, report_map, role, tree, address.replace(marker, str(report.pk)))
+    reports = reports_to_export(role, report_map).iterator(chunk_size=CHUNK_SIZE)
+    for chunk in itertools.batched(reports, CHUNK_SIZE):
+        # The chunk's links in one query, as plain pairs: a prefetch would tie each link to its
+        # report in a reference cycle, which only the garbage collector would free.
+        links: dict[int, list[str]] = {}
+        for report_id, url in (
+            SourceLink.objects.filter(report_id__in=[report.pk for report in chunk])
+            .order_by("report_id", "position", "pk")
+            .values_list("report_id", "url")
+        ):
+            links.setdefault(report_id, []).append(url)
+        for report in chunk:
+            yield _row(
+                report,
+                report_map,
+                role,
+                tree,
+                links.get(report.pk, []),
+                address.replace(marker, str(report.pk)),
+            )
 
 
-def _row(report: Report, report_map: ReportMap, role: Role, tree: _Tree, address: str) -> list[str]:
+def _row(
+    report: Report, report_map: ReportMap, role: Role, tree: _Tree, links: list[str], address: str
+) -> list[str]:
     located = report.latitude is not None and report.longitude is not None
     categories = tree.ordered(report)
     return [
@@ -208,7 +226,7 @@ def _row(report: Report, report_map: ReportMap, role: Role, tree: _Tree, address
         report.location_precision,
         ",".join(tree.by_pk[pk].title for pk in categories),
         "YES" if report.verified else "NO",
-        "\n".join(link.url for link in report.source_links.all()),
+        "\n".join(links),
         json.dumps([[_node(c) for c in tree.path(pk)] for pk in categories], ensure_ascii=False)
         if categories
         else "",

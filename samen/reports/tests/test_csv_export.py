@@ -151,9 +151,10 @@ def test_queries_grow_with_chunks_not_rows(report_map, categories, monkeypatch):
         return len(captured)
 
     small, large = queries_for(30), queries_for(95)
-    # One query for the reports, and one prefetch of categories per chunk of 10.
-    assert large - small == math.ceil(95 / 10) - math.ceil(30 / 10)
-    assert large <= 2 + math.ceil(95 / 10)
+    # One query for the reports and one for the map's categories; then per chunk of 10, one
+    # prefetch of the reports' categories and one query for their source links.
+    assert large - small == 2 * (math.ceil(95 / 10) - math.ceil(30 / 10))
+    assert large <= 2 + 2 * math.ceil(95 / 10)
 
 
 @pytest.mark.django_db
