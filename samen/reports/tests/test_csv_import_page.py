@@ -175,16 +175,20 @@ def test_the_import_runs_in_the_background_and_its_page_follows_it(client_as, pe
         "time_zone": "America/Port-au-Prince",
         "source": "haiti.ushahidi.com",
     }
-    # Waiting: the page asks again by itself, with no JavaScript.
-    html = client.get(response["Location"]).content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in html and "waiting for a worker" in html
+    # Waiting: the page asks again by itself, with no JavaScript, until the reader stops it.
+    waiting = client.get(response["Location"])
+    assert waiting["Refresh"] == "2" and "waiting for a worker" in waiting.content.decode()
+    assert "?refresh=off" in waiting.content.decode()
+    stopped = client.get(response["Location"] + "?refresh=off")
+    assert "Refresh" not in stopped and "Look again every few seconds" in stopped.content.decode()
     # Halfway: a labelled progress bar.
     ImportJob.objects.filter(pk=job.pk).update(
         state="running", rows_total=9, rows_done=4, heartbeat_at=timezone.now()
     )
-    html = client.get(response["Location"]).content.decode()
+    halfway = client.get(response["Location"])
+    html = halfway.content.decode()
     assert '<progress id="import-progress" max="9" value="4">' in html and "4 of 9 rows read" in html
-    assert '<meta http-equiv="refresh"' in html
+    assert halfway["Refresh"] == "2"
     assert html.count("<h1") == 1
 
 
@@ -192,7 +196,7 @@ def test_the_import_runs_in_the_background_and_its_page_follows_it(client_as, pe
 def test_the_finished_job_shows_the_report_and_stops_refreshing(client_as, people, report_map, post):
     response = post(client_as(people["owner"]), report_map, FORM | {"file": upload()})
     html = response.content.decode()
-    assert "6 reports imported" in html and '<meta http-equiv="refresh"' not in html
+    assert "6 reports imported" in html and "Refresh" not in response
     job = ImportJob.objects.get(report_map=report_map)
     assert job.state == ImportJob.State.DONE and job.rows_done == job.rows_total == 9
     assert not job.file  # the upload is deleted once imported; the report stays
