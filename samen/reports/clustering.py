@@ -384,6 +384,46 @@ def counting_paused(report_map: ReportMap) -> Iterator[None]:
         rebuild_cell_counts(report_map)
 
 
+def pause_counting(report_map: ReportMap) -> None:
+    """Stop the triggers counting one map, across many transactions, until `resume_counting`.
+
+    For loads too long for one transaction (a background import commits batch by batch, so other
+    writers are not held up and a crash keeps what was done). Pausing a paused map is a no-op, so
+    a rerun after a crash pauses again safely; until someone resumes, the map shows its old counts.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO reports_cellcount_paused (report_map_id) SELECT %s WHERE NOT EXISTS "
+            "(SELECT 1 FROM reports_cellcount_paused WHERE report_map_id = %s)",
+            [report_map.pk, report_map.pk],
+        )
+
+
+def resume_counting(report_map: ReportMap) -> None:
+    """Lift `pause_counting`: rebuild the map's summaries and let the triggers count again, at once.
+
+    A trigger that ran while the map was paused skipped the row, whenever its transaction commits.
+    So before counting, every transaction still writing reports must be over, and no new one may
+    start until the pause is lifted: on PostgreSQL a SHARE ROW EXCLUSIVE lock on the tables the
+    triggers watch waits for them and holds new writers back for the rebuild; on SQLite the first
+    write (the DELETE) takes the database's one write lock.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "LOCK TABLE reports_report, reports_report_categories, reports_category "
+                "IN SHARE ROW EXCLUSIVE MODE"
+            )
+        cursor.execute("DELETE FROM reports_cellcount_paused WHERE report_map_id = %s", [report_map.pk])
+        rebuild_cell_counts(report_map)
+
+
+def is_counting_paused(report_map: ReportMap) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM reports_cellcount_paused WHERE report_map_id = %s", [report_map.pk])
+        return cursor.fetchone() is not None
+
+
 # --- Filters ----------------------------------------------------------------------------------------
 
 

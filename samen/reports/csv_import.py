@@ -27,24 +27,34 @@ Decisions, so that nothing valid is lost:
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
 import hashlib
 import html
-import io
 import itertools
+import json
+import math
+import operator
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Category, Report, ReportChange, ReportMap
+from .clustering import pause_counting, resume_counting
+from .models import Category, Report, ReportChange, ReportMap, SourceLink
 
 BATCH_SIZE = 1000
 # The languages of the parts of a bilingual category name such as "1. Urgences | Emergency".
@@ -105,6 +115,16 @@ class ImportSummary:
 
     def add(self, row: int, outcome: str, message: str) -> None:
         self.problems.append(RowProblem(row, outcome, message))
+
+    def as_dict(self) -> dict:
+        """For ImportJob.summary (JSON); `from_dict` reads it back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportSummary:
+        fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        fields["problems"] = [RowProblem(**problem) for problem in data.get("problems", [])]
+        return cls(**fields)
 
 
 # --- Decoding: UTF-8, or a legacy encoding, with mojibake repaired ----------------------------------
@@ -270,8 +290,9 @@ class _DateReader:
     Rows that the chosen order cannot read are rejected with their date quoted.
     """
 
-    def __init__(self, texts: Iterable[str], *, assume_utc: bool):
+    def __init__(self, texts: Iterable[str], *, assume_utc: bool, zone: tzinfo):
         self.assume_utc = assume_utc
+        self.zone = zone
         slashed = [m for m in (_SLASHED.match(t.strip()) for t in texts if t) if m]
         month_first = sum(1 for m in slashed if _valid(m, month_first=True))
         day_first = sum(1 for m in slashed if _valid(m, month_first=False))
@@ -332,14 +353,18 @@ class _DateReader:
             moment = datetime(year, month, day, hours, int(minute or 0), int(second or 0))
         except ValueError:
             return None
-        if zone and zone not in ("Z", "UTC"):
-            sign = 1 if zone[0] == "+" else -1
-            digits = zone[1:].replace(":", "")
-            offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-            return (moment - timedelta(minutes=offset)).replace(tzinfo=UTC)
-        if zone or self.assume_utc:
-            return moment.replace(tzinfo=UTC)
-        return timezone.make_aware(moment, timezone.get_current_timezone())
+        try:
+            if zone and zone not in ("Z", "UTC"):
+                sign = 1 if zone[0] == "+" else -1
+                digits = zone[1:].replace(":", "")
+                offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+                return (moment - timedelta(minutes=offset)).replace(tzinfo=UTC)
+            if zone or self.assume_utc:
+                return moment.replace(tzinfo=UTC)
+            # Local time where the reports were made (Ushahidi v2 stored dates without a zone).
+            return moment.replace(tzinfo=self.zone).astimezone(UTC)
+        except OverflowError:  # the first or last day of year 1 or 9999, moved past the calendar's end
+            return None
 
 
 def _year(text: str) -> int:
@@ -398,11 +423,61 @@ class _Categories:
             name.number: name for name in self.parsed.values() if name.number and not name.letter
         }
         self.by_name: dict[str, Category] = {}
+        # (parent id, title) → category, for Samen's own exports, which name the whole path.
+        self.tree: dict[tuple[int | None, str], Category] = {}
+        self.by_path: dict[str, Category | None] = {}
         for category in Category.objects.filter(report_map=report_map).order_by(
             "parent_id", "position", "pk"
         ):
             for name in [category.title, *(category.translations or {}).values()]:
                 self.by_name.setdefault(name.casefold(), category)
+            self.tree.setdefault((category.parent_id, category.title.casefold()), category)
+
+    def get_path(self, path: list) -> Category | None:
+        """The category at the end of a path of {"title", "translations", "colour", "position"}
+        nodes from the root (the "Category tree" column of a Samen export), made where missing."""
+        key = json.dumps(path, sort_keys=True)
+        if key not in self.by_path:
+            parent = None
+            for node in path:
+                title = " ".join(str(node.get("title") or "").split())[:120] if isinstance(node, dict) else ""
+                if not title:
+                    break
+                parent = self._child(parent, title, node)
+            self.by_path[key] = parent
+        return self.by_path[key]
+
+    def _child(self, parent: Category | None, title: str, node: dict) -> Category:
+        given = node.get("translations")
+        translations = {
+            str(language)[:12]: " ".join(str(name).split())[:120]
+            for language, name in (given.items() if isinstance(given, dict) else [])
+            if str(name).strip()
+        }
+        existing = self.tree.get((parent.pk if parent else None, title.casefold()))
+        if existing is not None:
+            missing = {k: v for k, v in translations.items() if k not in (existing.translations or {})}
+            if missing:
+                existing.translations = {**(existing.translations or {}), **missing}
+                existing.save(update_fields=["translations"])
+            return existing
+        colour = str(node.get("colour") or "")
+        position = node.get("position")
+        defaults = {
+            "translations": translations,
+            "position": position if isinstance(position, int) and 0 <= position < 2**31 else 0,
+        }
+        if re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+            defaults["colour"] = colour
+        category, created = Category.objects.get_or_create(
+            report_map=self.report_map, parent=parent, title=title, defaults=defaults
+        )
+        if created:
+            self.created.append(category.title)
+        self.tree[(category.parent_id, title.casefold())] = category
+        for name in [category.title, *translations.values()]:
+            self.by_name.setdefault(name.casefold(), category)
+        return category
 
     def get(self, raw: str) -> Category:
         category = self.by_raw.get(raw)
@@ -461,6 +536,48 @@ def split_categories(text: str) -> list[str]:
     return list(seen)
 
 
+# --- Text: entities and links ---------------------------------------------------------------------
+
+_ENTITY_NAME = r"(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+_ENTITY = re.compile("&" + _ENTITY_NAME)
+_DOUBLED = re.compile("&amp;(?=" + _ENTITY_NAME + ")")
+
+
+def unescape_v2(text: str) -> str:
+    """Ushahidi v2's stored text back to what was typed: its HTML entities decoded, once.
+
+    v2 escaped what people typed ("AT&T" became "AT&amp;T"), and some versions escaped it twice
+    ("&amp;amp;"). A doubled escape is first folded into one, then each entity is decoded; only
+    complete entities with their ";" count, so "AT&T" or "R&D&copy 2010" are left as written.
+    """
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda match: html.unescape(match.group()), _DOUBLED.sub("&", text))
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_LINK_SEPARATORS = re.compile(r"[\s,;|]+")
+MAX_LINKS = 20
+MAX_LINK = 1000
+_validate_url = URLValidator(schemes=["http", "https"])
+
+
+def split_links(text: str) -> tuple[list[str], str]:
+    """The web addresses in a NEWS LINKS cell (one or many, however separated), and what else it says."""
+    links: list[str] = []
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(".,;:!?)]}'")
+        if len(url) > MAX_LINK or url in links:
+            continue
+        try:
+            _validate_url(url)
+        except ValidationError:
+            continue
+        links.append(url)
+    rest = _LINK_SEPARATORS.sub(" ", _URL.sub(" ", text)).strip() if links else text.strip()
+    return links[:MAX_LINKS], rest
+
+
 # --- Reading rows ----------------------------------------------------------------------------------
 
 
@@ -487,6 +604,11 @@ class _Row:
     contact: str = ""
     extra: list[tuple[str, str]] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    # Samen's own exports: each category as its path from the root, the main category first.
+    category_paths: list[list] | None = None
+    # Samen's own exports: the report's address where it was exported from.
+    samen_url: str = ""
 
 
 YES = {"YES", "Y", "TRUE", "1", "T"}
@@ -513,11 +635,17 @@ V3_STATUSES = {
 }
 
 
+# v3 columns that hold the web address a post came from (NEWS LINKS is v2's).
+LINK_COLUMNS = ("SOURCE LINKS", "SOURCE URL", "SOURCE LINK", "URL", "LINK", "LINKS", "NEWS LINKS")
+
+
 class _Format(ABC):
     name = ""
     assume_utc = False
 
-    def __init__(self, header: list[str], hxl: list[str] | None = None):
+    def __init__(self, header: list[str], hxl: list[str] | None = None, *, source: str = ""):
+        # Ids are namespaced by the deployment they come from, when the coordinator names it.
+        self.namespace = f"{source}:" if source else ""
         self.header = header
         self.keys = [_norm(cell) for cell in header]
         self.hxl = [" ".join(tag.split()).lower() for tag in (hxl or [])]
@@ -541,6 +669,14 @@ class _Format(ABC):
     def read(self, number: int, cells: list[str]) -> _Row:
         """One row of cells in Samen's terms; each format maps its own columns."""
 
+    @abstractmethod
+    def date_text(self, cells: list[str]) -> str:
+        """The row's date as written: the first pass decides the file's date order from these."""
+
+    @abstractmethod
+    def category_names(self, cells: list[str]) -> list[str]:
+        """The row's category names: the first pass needs every name to see which are parents."""
+
 
 class _V2(_Format):
     name = "Ushahidi v2"
@@ -561,8 +697,8 @@ class _V2(_Format):
         "NEWS LINKS",
     }
 
-    def __init__(self, header, hxl=None):
-        super().__init__(header, hxl)
+    def __init__(self, header, hxl=None, *, source=""):
+        super().__init__(header, hxl, source=source)
         self.id = self.columns("#") or self.columns("SERIAL")
         self.form = self.columns("FORM #")
         self.serial = self.columns("SERIAL") if self.columns("#") else []
@@ -581,14 +717,20 @@ class _V2(_Format):
 
     def text(self, cells: list[str], indexes: list[int]) -> str:
         # v2 stored text HTML-escaped ("&quot;KNOW4DRR&quot;").
-        return html.unescape(self.first(cells, indexes)).strip()
+        return unescape_v2(self.first(cells, indexes)).strip()
+
+    def date_text(self, cells):
+        return self.first(cells, self.date)
+
+    def category_names(self, cells):
+        return split_categories(self.text(cells, self.category))
 
     def read(self, number, cells):
         text = lambda indexes: self.text(cells, indexes)  # noqa: E731 - reads as the column lists below
         row = _Row(number)
         identifier = self.first(cells, self.id).strip()
         if identifier:
-            row.external_id = f"v2:{identifier}"
+            row.external_id = f"v2:{self.namespace}{identifier}"
             row.meta["original_id"] = identifier
         if self.form and self.first(cells, self.form).strip():
             row.meta["form"] = self.first(cells, self.form).strip()
@@ -597,10 +739,10 @@ class _V2(_Format):
         row.title = text(self.title)
         row.description = text(self.description)
         row.place_name = text(self.location)
-        row.date_text = self.first(cells, self.date)
+        row.date_text = self.date_text(cells)
         row.latitude = self.first(cells, self.latitude)
         row.longitude = self.first(cells, self.longitude)
-        row.categories = split_categories(text(self.category))
+        row.categories = self.category_names(cells)
         if self.approved:
             approved = self.first(cells, self.approved).strip().upper()
             row.status = Report.Status.PUBLISHED if approved in YES else Report.Status.RECEIVED
@@ -608,11 +750,13 @@ class _V2(_Format):
         row.precision = self.first(cells, self.precision).strip()
         links = text(self.links)
         if links:
-            row.extra.append((_("News links"), links))
+            row.links, rest = split_links(links)
+            if rest:
+                row.extra.append((_("News links"), rest))
         for index in self.others:
             value = self.first(cells, [index]).strip()
             if value:
-                row.extra.append((self.header[index].strip(), html.unescape(value)))
+                row.extra.append((self.header[index].strip(), unescape_v2(value)))
         return row
 
 
@@ -621,8 +765,8 @@ class _V3(_Format):
     assume_utc = True
     IGNORED = {"SURVEY", "UPDATED (UTC)", "CONTACT ID", "DATA SOURCE ID", "SOURCE", "SETS"}
 
-    def __init__(self, header, hxl=None):
-        super().__init__(header, hxl)
+    def __init__(self, header, hxl=None, *, source=""):
+        super().__init__(header, hxl, source=source)
         self.id = self.columns("POST ID")
         self.survey = self.columns("SURVEY")
         self.status = self.columns("POST STATUS")
@@ -645,7 +789,18 @@ class _V3(_Format):
         self.precision = self.columns("PRECISION")
         self.categories = self.columns("CATEGORIES", "CATEGORY") or self.tagged("#event +type", "#sector")
         self.verified = self.columns("VERIFIED")
+        self.links = self.columns(*LINK_COLUMNS) or self.tagged("#meta +url", "#meta +source +url")
+        # Samen's own exports add these; with them, the file is read as Samen's.
+        self.samen_url = self.columns("SAMEN URL")
+        self.external = self.columns("EXTERNAL ID")
+        self.tree = self.columns("CATEGORY TREE")
+        if self.samen_url:
+            self.name = "Samen"
         used = {
+            *self.links,
+            *self.samen_url,
+            *self.external,
+            *self.tree,
             *self.id,
             *self.status,
             *self.created,
@@ -664,12 +819,32 @@ class _V3(_Format):
             i for i, key in enumerate(self.keys) if i not in used and key and key not in self.IGNORED
         ]
 
+    def date_text(self, cells):
+        return self.first(cells, self.post_date) or self.first(cells, self.created)
+
+    def category_names(self, cells):
+        return split_categories(
+            ",".join(cells[i] for i in self.categories if i < len(cells) and cells[i].strip())
+        )
+
     def read(self, number, cells):
         row = _Row(number)
         identifier = self.first(cells, self.id).strip()
         if identifier:
-            row.external_id = f"v3:{identifier}"
+            row.external_id = f"v3:{self.namespace}{identifier}"
             row.meta["original_id"] = identifier
+        if self.samen_url:
+            row.samen_url = self.first(cells, self.samen_url).strip()
+            # The id the report had where it was exported from travels with it, so that a later
+            # import of the original file finds it; a report made there is known by its address.
+            external = self.first(cells, self.external).strip()
+            if external:
+                row.external_id = external
+            elif row.samen_url:
+                row.external_id = f"samen:{row.samen_url}"
+            tree = self.first(cells, self.tree).strip()
+            if tree:
+                row.category_paths = _read_tree(tree)
         for label, indexes in (
             ("survey", self.survey),
             ("original_source", self.source),
@@ -680,7 +855,7 @@ class _V3(_Format):
                 row.meta[label] = value
         status = self.first(cells, self.status).strip().lower()
         row.status = V3_STATUSES.get(status, Report.Status.RECEIVED)
-        row.date_text = self.first(cells, self.post_date) or self.first(cells, self.created)
+        row.date_text = self.date_text(cells)
         row.contact = self.first(cells, self.contact).strip()
         row.title = self.first(cells, self.title).strip()
         row.description = (
@@ -692,15 +867,33 @@ class _V3(_Format):
                 break
         row.place_name = self.first(cells, self.place).strip()
         row.precision = self.first(cells, self.precision).strip()
-        row.categories = split_categories(
-            ",".join(cells[i] for i in self.categories if i < len(cells) and cells[i].strip())
-        )
+        row.categories = self.category_names(cells)
         row.verified = self.first(cells, self.verified)
+        for index in self.links:
+            value = self.first(cells, [index]).strip()
+            if value:
+                links, rest = split_links(value)
+                row.links += [link for link in links if link not in row.links]
+                if rest:
+                    row.extra.append((self.header[index].strip(), rest))
         for index in self.others:
             value = self.first(cells, [index]).strip()
             if value:
                 row.extra.append((self.header[index].strip(), value))
         return row
+
+
+def _read_tree(text: str) -> list[list] | None:
+    """The "Category tree" cell: a JSON list of paths, each a list of nodes from the root."""
+    try:
+        paths = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(paths, list) or not all(
+        isinstance(path, list) and path and all(isinstance(node, dict) for node in path) for path in paths
+    ):
+        return None
+    return paths
 
 
 def _detect(header: list[str]) -> type[_Format]:
@@ -801,7 +994,59 @@ def _row_key(row: _Row, event_at: datetime) -> str:
     return "row:" + hashlib.sha256(basis.encode()).hexdigest()[:40]
 
 
-def _build(row: _Row, dates: _DateReader, summary: ImportSummary, now: datetime, actor) -> _Candidate | None:
+_templates: dict[tuple, Report] = {}
+
+
+def _new_report(actor, now: datetime, **values) -> Report:
+    """A Report with these values: a copy of a blank one made once per import.
+
+    Model.__init__ resolves every field's default and descriptor; for 100,000 rows that is a fifth
+    of the import. A copy of a ready instance (Model.__reduce__ copies its state) then takes the
+    row's values, set by attribute name as __init__ would.
+    """
+    key = (actor.pk if actor is not None else None, now)
+    template = _templates.get(key)
+    if template is None:
+        _templates.clear()
+        template = _templates[key] = Report(
+            source=Report.Source.IMPORT, created_by=actor, created_at=now, updated_at=now
+        )
+    report = copy.copy(template)
+    report.__dict__.update(values)
+    return report
+
+
+@dataclass(frozen=True)
+class _Area:
+    """The map's area (ReportMap.area_km): a circle around the map centre."""
+
+    latitude: float
+    longitude: float
+    radius_km: float
+
+    @classmethod
+    def of(cls, report_map: ReportMap) -> _Area | None:
+        radius = report_map.area_km
+        if radius is None:
+            return None
+        return cls(float(report_map.default_latitude), float(report_map.default_longitude), radius)
+
+    def distance_km(self, latitude: Decimal, longitude: Decimal) -> float:
+        # Haversine, on a sphere of the Earth's mean radius: ample for "is it on this map at all".
+        lat1, lat2 = math.radians(self.latitude), math.radians(float(latitude))
+        dlat, dlon = lat2 - lat1, math.radians(float(longitude) - self.longitude)
+        a = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+        return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _build(
+    row: _Row,
+    dates: _DateReader,
+    summary: ImportSummary,
+    now: datetime,
+    actor,
+    area: _Area | None = None,
+) -> _Candidate | None:
     title, description = row.title, row.description
     if not title and not description:
         summary.add(row.number, Outcome.REJECTED, _("The row has neither a title nor a description."))
@@ -876,9 +1121,24 @@ def _build(row: _Row, dates: _DateReader, summary: ImportSummary, now: datetime,
     external_id = row.external_id or _row_key(row, event_at)
     if len(external_id) > MAX_EXTERNAL_ID:
         external_id = external_id[:3] + "#" + hashlib.sha256(external_id.encode()).hexdigest()[:40]
-    published = row.status == Report.Status.PUBLISHED
-    report = Report(
-        source=Report.Source.IMPORT,
+    status = row.status
+    if area is not None and latitude is not None and longitude is not None:
+        distance = area.distance_km(latitude, longitude)
+        if distance > area.radius_km:
+            status = Report.Status.RECEIVED if status == Report.Status.PUBLISHED else status
+            summary.add(
+                row.number,
+                Outcome.WARNING,
+                _(
+                    "The place is %(distance)s km from the map centre, outside the map's area "
+                    "(%(radius)s km): kept unpublished, for a reviewer to check."
+                )
+                % {"distance": f"{distance:,.0f}", "radius": f"{area.radius_km:,.0f}"},
+            )
+    published = status == Report.Status.PUBLISHED
+    report = _new_report(
+        actor,
+        now,
         title=title,
         description=description,
         place_name=place_name,
@@ -886,12 +1146,10 @@ def _build(row: _Row, dates: _DateReader, summary: ImportSummary, now: datetime,
         longitude=longitude,
         location_precision=precision,
         event_at=event_at,
-        status=row.status,
+        status=status,
         verified=verified_text in YES,
         reporter_contact=contact,
         external_id=external_id,
-        created_by=actor,
-        created_at=now,
         published_at=now if published else None,
     )
     return _Candidate(row, report, row.categories)
@@ -899,29 +1157,101 @@ def _build(row: _Row, dates: _DateReader, summary: ImportSummary, now: datetime,
 
 # --- The import ------------------------------------------------------------------------------------
 
+# A load this big pauses the map's cluster counting and rebuilds it once at the end
+# (clustering.pause_counting): per-row triggers cost more than one rebuild of the map...
+PAUSE_MIN_ROWS = 500
+# ...unless the map already holds far more reports than the file brings, since a rebuild counts them all.
+PAUSE_MAP_FACTOR = 4
 
-def read_rows(text: str) -> tuple[type[_Format], list[str], list[str] | None, list[tuple[int, list[str]]]]:
-    """Split decoded text into the header, the optional HXL row and numbered data rows."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of cleaned text, each with its "\n", as slices made one at a time.
+
+    io.StringIO would copy the whole text into a buffer of four bytes a character: 140 MB for a
+    35 MB file, twice per import.
+    """
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+@dataclass
+class CsvFile:
+    """A decoded file, split into its header and the number of data rows, ready to be read twice."""
+
+    text: str
+    kind: type[_Format]
+    header: list[str]
+    hxl: list[str] | None
+    rows: int
+
+    def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
+        reader = csv.reader(_lines(self.text))
+        next(reader, None)
+        for number, cells in enumerate(reader, start=2):
+            if number == 2 and self.hxl is not None:
+                continue
+            yield number, cells
+
+
+def read_file(text: str) -> CsvFile:
+    """Check the whole file once (format, header, HXL row, valid CSV) and count its rows.
+
+    `text` has been through `_clean` already: no NUL, and "\n" for every line end.
+
+    The rows themselves are read again, one at a time, by `CsvFile.numbered_rows`: a 100,000-row
+    file is never held as a list of rows.
+    """
+    reader = csv.reader(_lines(text))
     try:
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
             raise CsvFormatError(_("The file is empty."))
-        header = [_clean(cell) for cell in header]
         kind = _detect(header)
         hxl = None
-        rows: list[tuple[int, list[str]]] = []
+        rows = 0
         for number, cells in enumerate(reader, start=2):
             if number == 2 and _is_hxl_row(cells):
                 hxl = cells
                 continue
-            rows.append((number, [_clean(cell) for cell in cells]))
+            rows += 1
     except csv.Error as error:
         raise CsvFormatError(
             _("The file is not valid CSV near row %(row)d (%(error)s); nothing was imported.")
             % {"row": reader.line_num, "error": error}
         ) from error
-    return kind, header, hxl, rows
+    return CsvFile(text, kind, header, hxl, rows)
+
+
+def check_file(data: bytes) -> CsvFile:
+    """Raise CsvFormatError now if the bytes are not an export this importer reads."""
+    return read_file(_clean(decode_bytes(data).text))
+
+
+def read_rows(text: str) -> tuple[type[_Format], list[str], list[str] | None, list[tuple[int, list[str]]]]:
+    """The header, the optional HXL row and every numbered data row, as lists (for small files)."""
+    file = read_file(_clean(text))
+    return file.kind, file.header, file.hxl, list(file.numbered_rows())
+
+
+def clean_source(text: str) -> str:
+    """A source deployment's name as an id namespace: "https://Haiti.Ushahidi.com/" → "haiti.ushahidi.com"."""
+    text = re.sub(r"^[a-z]+://", "", text.strip().lower()).strip("/")
+    return re.sub(r"[^a-z0-9._/-]+", "-", text)[:40]
+
+
+def zone_for(report_map: ReportMap, name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or report_map.zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CsvFormatError(
+            _("“%(zone)s” is not a time zone such as Africa/Nairobi.") % {"zone": name}
+        ) from None
 
 
 def import_reports(
@@ -931,18 +1261,32 @@ def import_reports(
     filename: str = "",
     actor=None,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
+    time_zone: str | None = None,
+    source: str = "",
     progress: Callable[[int, int], None] | None = None,
+    pause: bool | None = None,
 ) -> ImportSummary:
-    """Import an Ushahidi v2 or v3 CSV export into `report_map`. Safe to run again on the same file.
+    """Import an Ushahidi v2 or v3 CSV export, or Samen's own, into `report_map`. Safe to run again.
 
+    `time_zone` is where dates without a zone were written (Ushahidi v2's); by default the map's.
+    `source` names the deployment the file comes from: ids from different deployments never clash.
     `progress(done, total)` is called after each batch (and once at the start with done=0).
-    Raises CsvFormatError when the file as a whole cannot be read; problems with single rows are
-    in the summary instead.
+    `pause` pauses the map's cluster counting for the load and rebuilds it once at the end; by
+    default it does so when the file is large next to the map.
+
+    Each batch of rows is committed on its own, so a crash keeps what was done, and running the
+    import again skips those rows and finishes the rest. Raises CsvFormatError when the file as a
+    whole cannot be read; problems with single rows are in the summary instead.
     """
+    zone = zone_for(report_map, time_zone)
     decoded = decode_bytes(data)
-    kind, header, hxl, raw_rows = read_rows(decoded.text)
-    fmt = kind(header, hxl)
-    summary = ImportSummary(filename=filename, format=fmt.name, encoding=decoded.encoding, rows=len(raw_rows))
+    # Only the cleaned text is kept: pass the bytes without keeping them, and a 35 MB file is held once.
+    del data
+    text, decoded.text = _clean(decoded.text), ""
+    file = read_file(text)
+    del text
+    fmt = file.kind(file.header, file.hxl, source=clean_source(source))
+    summary = ImportSummary(filename=filename, format=fmt.name, encoding=decoded.encoding, rows=file.rows)
     if decoded.encoding != "UTF-8":
         summary.notes.append(
             _("The file is not UTF-8; it was read as %(encoding)s.") % {"encoding": decoded.encoding}
@@ -956,57 +1300,72 @@ def import_reports(
             _("%(n)d characters could not be decoded for certain and were read as %(encoding)s.")
             % {"n": decoded.unsure, "encoding": decoded.encoding}
         )
-    if hxl is not None:
+    if file.hxl is not None:
         summary.notes.append(_("Row 2 holds HXL tags, not a report."))
     if isinstance(fmt, _V2) and not fmt.approved:
         summary.notes.append(_("The file has no APPROVED column: its reports wait in the review queue."))
+    if not fmt.assume_utc:
+        summary.notes.append(_("Dates were read as local time in %(zone)s.") % {"zone": zone.key})
 
-    rows: list[_Row] = []
-    for number, cells in raw_rows:
-        if not any(cell.strip() for cell in cells):
-            summary.empty += 1
-            summary.add(number, Outcome.EMPTY, _("The row is empty."))
-            continue
-        rows.append(fmt.read(number, cells))
-    dates = _DateReader((row.date_text for row in rows), assume_utc=fmt.assume_utc)
+    # First pass: the date order and the category names need the whole file.
+    date_texts: list[str] = []
+    names: set[str] = set()
+    for _number, cells in file.numbered_rows():
+        date_texts.append(fmt.date_text(cells))
+        names.update(fmt.category_names(cells))
+    dates = _DateReader(date_texts, assume_utc=fmt.assume_utc, zone=zone)
+    del date_texts
     if dates.note:
         summary.notes.append(dates.note)
 
-    categories = _Categories(report_map, languages, {name for row in rows for name in row.categories})
+    categories = _Categories(report_map, languages, names)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    area = _Area.of(report_map)
     now = timezone.now()
-    total = len(rows)
     if progress:
         progress(0, summary.rows)
-    if progress and not rows:
-        progress(summary.rows, summary.rows)
-    seen: dict[str, int] = {}
-    done = 0
-    for start in range(0, total, BATCH_SIZE):
-        batch = rows[start : start + BATCH_SIZE]
-        candidates = []
-        for row in batch:
-            candidate = _build(row, dates, summary, now, actor)
-            if candidate is None:
-                summary.rejected += 1
-                continue
-            key = candidate.report.external_id
-            if key in seen:
-                summary.duplicates += 1
-                summary.add(
-                    row.number,
-                    Outcome.DUPLICATE,
-                    _("The same report as row %(row)d of this file.") % {"row": seen[key]},
-                )
-                continue
-            seen[key] = row.number
-            candidates.append(candidate)
-        _save_batch(report_map, candidates, categories, summary, filename, actor)
-        done += len(batch)
-        if progress:
-            # Empty rows were dealt with up front; they count as done.
-            progress(done + summary.empty, summary.rows)
+    if pause is None:
+        pause = file.rows >= PAUSE_MIN_ROWS and file.rows * PAUSE_MAP_FACTOR >= (
+            Report.objects.filter(report_map=report_map).count()
+        )
+    if pause:
+        pause_counting(report_map)
+    try:
+        seen: dict[str, int] = {}
+        done = 0
+        for batch in itertools.batched(file.numbered_rows(), BATCH_SIZE):
+            candidates = []
+            for number, cells in batch:
+                if not any(cell.strip() for cell in cells):
+                    summary.empty += 1
+                    summary.add(number, Outcome.EMPTY, _("The row is empty."))
+                    continue
+                row = fmt.read(number, cells)
+                candidate = _build(row, dates, summary, now, actor, area)
+                if candidate is None:
+                    summary.rejected += 1
+                    continue
+                key = candidate.report.external_id
+                if key in seen:
+                    summary.duplicates += 1
+                    summary.add(
+                        row.number,
+                        Outcome.DUPLICATE,
+                        _("The same report as row %(row)d of this file.") % {"row": seen[key]},
+                    )
+                    continue
+                seen[key] = row.number
+                candidates.append(candidate)
+            _save_batch(report_map, candidates, categories, summary, filename, actor)
+            done += len(batch)
+            if progress:
+                progress(done, summary.rows)
+    finally:
+        if pause:
+            resume_counting(report_map)
+    if progress and not summary.rows:
+        progress(0, 0)
     summary.categories_created = categories.created
     summary.problems.sort(key=lambda problem: problem.row)
     return summary
@@ -1024,9 +1383,19 @@ def _save_batch(
     # Categories are found or created first, outside the batch's transaction: a batch that is
     # rolled back and retried must not be left pointing at categories that were rolled back too.
     for candidate in candidates:
-        candidate.chosen = [categories.get(name) for name in candidate.categories]
+        paths = candidate.row.category_paths
+        chosen = (
+            [categories.get_path(path) for path in paths]
+            if paths is not None
+            else [categories.get(name) for name in candidate.categories]
+        )
+        candidate.chosen = list(
+            {category.pk: category for category in chosen if category is not None}.values()
+        )
+    on_map = _already_on_map(report_map, candidates)
     for attempt in range(2):
         existing = _already_imported(report_map, [candidate.report.external_id for candidate in candidates])
+        existing |= on_map
         fresh = [candidate for candidate in candidates if candidate.report.external_id not in existing]
         try:
             with transaction.atomic():
@@ -1039,7 +1408,11 @@ def _save_batch(
             continue
         break
     for candidate in candidates:
-        if candidate.report.external_id in existing:
+        key = candidate.report.external_id
+        if key in on_map:
+            summary.duplicates += 1
+            summary.add(candidate.row.number, Outcome.DUPLICATE, _("Exported from this map: skipped."))
+        elif key in existing:
             summary.duplicates += 1
             summary.add(candidate.row.number, Outcome.DUPLICATE, _("Already imported: skipped."))
     summary.imported += len(fresh)
@@ -1053,6 +1426,28 @@ def _already_imported(report_map: ReportMap, external_ids: list[str]) -> set[str
     )
 
 
+def _already_on_map(report_map: ReportMap, candidates: list[_Candidate]) -> set[str]:
+    """The rows of a Samen export that are this map's own reports (their address says so)."""
+    if not any(candidate.row.samen_url for candidate in candidates):
+        return set()
+    marker = "987654321"
+    own = re.compile(
+        re.escape(settings.SITE_URL + reverse("reports:detail", args=[report_map.slug, marker])).replace(
+            marker, r"(\d{1,18})"
+        )
+        + "$"
+    )
+    by_pk: dict[int, str] = {}
+    for candidate in candidates:
+        match = own.match(candidate.row.samen_url) if candidate.row.samen_url else None
+        if match:
+            by_pk[int(match.group(1))] = candidate.report.external_id
+    if not by_pk:
+        return set()
+    found = Report.objects.filter(report_map=report_map, pk__in=list(by_pk)).values_list("pk", flat=True)
+    return {by_pk[pk] for pk in found}
+
+
 def _insert(report_map: ReportMap, fresh: list[_Candidate], filename: str, actor) -> None:
     if not fresh:
         return
@@ -1062,18 +1457,40 @@ def _insert(report_map: ReportMap, fresh: list[_Candidate], filename: str, actor
         report.pk = None
         report.primary_category = candidate.chosen[0] if candidate.chosen else None
         report.prepare()
-    Report.objects.bulk_create([candidate.report for candidate in fresh], batch_size=BATCH_SIZE)
-    through = Report.categories.through
-    links = {(candidate.report.pk, category.pk) for candidate in fresh for category in candidate.chosen}
-    through.objects.bulk_create(
-        [through(report_id=report_id, category_id=category_id) for report_id, category_id in links],
-        batch_size=BATCH_SIZE,
+    insert_rows(Report, [candidate.report for candidate in fresh])
+    # executemany() gives no ids back; every imported row has an external id unique on the map.
+    ids = dict(
+        Report.objects.filter(
+            report_map=report_map,
+            source=Report.Source.IMPORT,
+            external_id__in=[candidate.report.external_id for candidate in fresh],
+        ).values_list("external_id", "pk")
     )
-    ReportChange.objects.bulk_create(
+    for candidate in fresh:
+        candidate.report.pk = ids[candidate.report.external_id]
+    insert_rows(
+        Report.categories.through,
         [
-            ReportChange(
-                report=candidate.report,
-                actor=actor,
+            SimpleNamespace(report_id=candidate.report.pk, category_id=category.pk)
+            for candidate in fresh
+            for category in candidate.chosen
+        ],
+    )
+    insert_rows(
+        SourceLink,
+        [
+            SimpleNamespace(report_id=candidate.report.pk, url=url, position=position)
+            for candidate in fresh
+            for position, url in enumerate(candidate.row.links)
+        ],
+    )
+    actor_id = actor.pk if actor is not None else None
+    insert_rows(
+        ReportChange,
+        [
+            SimpleNamespace(
+                report_id=candidate.report.pk,
+                actor_id=actor_id,
                 at=candidate.report.created_at,
                 action="imported",
                 changes={
@@ -1085,5 +1502,78 @@ def _insert(report_map: ReportMap, fresh: list[_Candidate], filename: str, actor
             )
             for candidate in fresh
         ],
-        batch_size=BATCH_SIZE,
     )
+
+
+# Field types whose Python values the database drivers take as they are.
+_PLAIN_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "EmailField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallIntegerField",
+        "TextField",
+        "URLField",
+    }
+)
+
+
+def insert_rows(model, objects: Sequence) -> None:
+    """INSERT objects' columns with one executemany(): bulk_create without its per-value machinery.
+
+    bulk_create spends most of an import's time building one SQL statement per batch, value by
+    value; here the statement is made once per table and each value is converted only when its
+    type needs it (dates, decimals, JSON). `objects` are model instances or anything with the
+    same attributes (the `attname` of every concrete column but the primary key). No signals are
+    sent and no ids come back.
+    """
+    if not objects:
+        return
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a look-up per use
+    columns = [column for column in model._meta.concrete_fields if not column.primary_key]
+    quote = db.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - table and column names from the model
+        quote(model._meta.db_table),
+        ", ".join(quote(column.column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    readers = [_reader(column, db) for column in columns]
+    with db.cursor() as cursor:
+        for start in range(0, len(objects), BATCH_SIZE):
+            chunk = objects[start : start + BATCH_SIZE]
+            cursor.executemany(sql, [[read(obj) for read in readers] for obj in chunk])
+
+
+def _reader(column, db) -> Callable:
+    """How to get one column's database value from an object."""
+    if getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False):
+        return lambda obj: column.get_db_prep_save(column.pre_save(obj, True), db)
+    kind = column.get_internal_type()
+    if kind in _PLAIN_TYPES:
+        return operator.attrgetter(column.attname)
+    if kind == "DateTimeField" and db.vendor == "sqlite":
+        # What the SQLite backend stores (adapt_datetimefield_value): naive UTC, as str() writes it.
+        seen: dict[datetime, str] = {}
+
+        def utc_text(obj):
+            value = getattr(obj, column.attname)
+            if value is None:
+                return None
+            text = seen.get(value)
+            if text is None:
+                # Most values are the import's one "now": each is converted once.
+                text = seen[value] = str(value.astimezone(UTC).replace(tzinfo=None))
+                if len(seen) > 10_000:
+                    seen.clear()
+            return text
+
+        return utc_text
+    return lambda obj: column.get_db_prep_save(getattr(obj, column.attname), db)

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import cast
+from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -446,6 +447,8 @@ class ReportMapForm(forms.ModelForm):
             "default_latitude",
             "default_longitude",
             "default_zoom",
+            "area_radius_km",
+            "time_zone",
             "sms_keyword",
             "sms_number",
             "country",
@@ -473,6 +476,19 @@ class ReportMapForm(forms.ModelForm):
         if not 1 <= zoom <= 18:
             raise ValidationError(_("The zoom goes from 1 (the world) to 18 (a street)."))
         return zoom
+
+    def clean_time_zone(self):
+        typed = self.cleaned_data["time_zone"].strip()
+        if not typed:
+            return ""
+        canonical = {name.lower(): name for name in available_timezones()}.get(
+            typed.lower().replace(" ", "_")
+        )
+        if canonical is None:
+            raise ValidationError(
+                _("“%(zone)s” is not a time zone such as Africa/Nairobi.") % {"zone": typed[:64]}
+            )
+        return canonical
 
     def clean_sms_keyword(self):
         keyword = self.cleaned_data["sms_keyword"].strip().upper()

@@ -23,6 +23,7 @@ from samen.core.storage import private_storage
 # The H3 resolutions stored on every report. Clusters for a zoom level are a GROUP BY on one of
 # these columns (see clustering.py); r2 cells are ~87,000 km², r9 cells ~0.1 km².
 H3_RESOLUTIONS = (2, 3, 4, 5, 6, 7, 8, 9)
+EQUATOR_KM = 40_075.0
 
 
 class ReportMap(models.Model):
@@ -96,6 +97,24 @@ class ReportMap(models.Model):
         default=60,
         help_text=_("The same text from the same sender within this window makes no second report."),
     )
+    # Where the map's reports happen, for checks such as the CSV import's (see `area_km`).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Such as Africa/Nairobi. Imported dates without a zone are read in it. Empty: the site's."
+        ),
+    )
+    area_radius_km = models.PositiveIntegerField(
+        _("area radius (km)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Reports further than this from the map centre are outside the map's area: an import keeps "
+            "them unpublished for review. Empty: worked out from the map's zoom."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -122,6 +141,27 @@ class ReportMap(models.Model):
             or country_at(self.default_latitude, self.default_longitude)
             or country_at(self.initiative.latitude, self.initiative.longitude)
         )
+
+
+    @property
+    def zone_name(self) -> str:
+        """The map's time zone, or the site's when the map has none."""
+        return self.time_zone or settings.TIME_ZONE
+
+    @property
+    def area_km(self) -> float | None:
+        """The radius of the map's area around its centre, or None when the map has no area.
+
+        The coordinator's `area_radius_km` when set. Otherwise twice the width of the map's starting
+        view on a wide (1,024 px) screen, 40,075 km × 4 / 2^zoom, and never under 50 km: a city map
+        at zoom 13 covers 50 km around its centre, a country map at zoom 6 about 2,500 km. A map
+        still centred on 0, 0 has not been placed, so it has no area.
+        """
+        if self.area_radius_km:
+            return float(self.area_radius_km)
+        if not self.default_latitude and not self.default_longitude:
+            return None
+        return max(50.0, EQUATOR_KM * 4 / 2 ** max(self.default_zoom, 1))
 
 
 class Category(models.Model):
@@ -331,6 +371,27 @@ PUBLIC_FIELDS = (
 )
 
 
+class SourceLink(models.Model):
+    """Where a report was published before: a v2 export's NEWS LINKS, a v3 post's source URL.
+
+    Its own table, not a column on reports: the reports table carries the cluster triggers, which
+    SQLite would have to rebuild for a new column. Shown as links on the report page, exported back.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="source_links")
+    url = models.URLField(_("address"), max_length=1000)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("source link")
+        verbose_name_plural = _("source links")
+        ordering = ["report", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["report", "url"], name="source_link_once_per_report")]
+
+    def __str__(self):
+        return self.url
+
+
 class ReportChange(models.Model):
     """The audit log: who changed what on a report, and when. Never edited, never deleted."""
 
@@ -378,6 +439,51 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name or self.file.name
+
+
+def import_path(instance, filename):
+    return f"imports/{instance.report_map_id}/{secrets.token_hex(16)}.csv"
+
+
+class ImportJob(models.Model):
+    """A CSV file being imported into a map in the background (csv_import.run_job), and its report.
+
+    The uploaded file is kept in private storage until the import is done. `rows_done` moves in
+    the same transaction as each batch of reports, so the progress page never runs ahead of the map.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    report_map = models.ForeignKey(ReportMap, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to=import_path, storage=private_storage, blank=True)
+    filename = models.CharField(max_length=255)
+    # languages, time_zone and source, as the form gave them.
+    options = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # ImportSummary.as_dict(): the row-by-row report, once done.
+    summary = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CSV import")
+        verbose_name_plural = _("CSV imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} → {self.report_map}"
 
 
 class Subscription(models.Model):

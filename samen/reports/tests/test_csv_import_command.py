@@ -2,6 +2,7 @@
 
 import shutil
 from contextlib import redirect_stderr
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -17,6 +18,13 @@ def run(*args):
     out, err = StringIO(), StringIO()
     call_command("import_reports", *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _whole_world(report_map):
+    # The files' reports are far from the Kenyan test map; the area check has its own tests.
+    report_map.area_radius_km = 20_100
+    report_map.save(update_fields=["area_radius_km"])
 
 
 @pytest.mark.django_db
@@ -93,3 +101,23 @@ def test_a_copy_with_another_name_is_still_the_same_file(report_map, tmp_path):
     run(report_map.slug, str(DATA / "v3_export_hxl.csv"))
     out, _err = run(report_map.slug, str(copy))
     assert "Imported 0, skipped 4 duplicates" in out
+
+
+@pytest.mark.django_db
+def test_the_time_zone_and_source_deployment_can_be_given(report_map):
+    run(
+        report_map.slug,
+        str(DATA / "v2_haiti_style.csv"),
+        "--time-zone",
+        "America/Port-au-Prince",
+        "--source",
+        "haiti.ushahidi.com",
+    )
+    report = Report.objects.get(report_map=report_map, external_id="v2:haiti.ushahidi.com:101")
+    assert report.event_at == datetime(2010, 1, 13, 15, 40, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_an_unknown_time_zone_is_an_error(report_map):
+    with pytest.raises(CommandError, match="is not a time zone"):
+        run(report_map.slug, str(DATA / "v2_haiti_style.csv"), "--time-zone", "Mars/Olympus")

@@ -136,6 +136,7 @@ def report_detail(request, slug, pk):
         "text": original_text_for_viewer(role, report),
         "contact": reporter_contact_for_viewer(role, report),
         "categories": report.categories.all(),
+        "source_links": report.source_links.all(),
     }
     if is_reviewer:
         context.update(

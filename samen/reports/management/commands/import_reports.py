@@ -38,6 +38,19 @@ class Command(BaseCommand):
             "(default: %(default)s)",
         )
 
+        parser.add_argument(
+            "--time-zone",
+            default="",
+            help="where the file's dates without a zone were written, such as America/Port-au-Prince "
+            "(default: the map's time zone)",
+        )
+        parser.add_argument(
+            "--source",
+            default="",
+            help="the Ushahidi deployment the file comes from, such as haiti.ushahidi.com: report "
+            "numbers from different deployments never clash",
+        )
+
     def handle(self, *args, **options):
         try:
             report_map = ReportMap.objects.get(slug=options["map_slug"])
@@ -67,7 +80,13 @@ class Command(BaseCommand):
 
         try:
             summary = import_reports(
-                report_map, data, filename=options["file"], languages=languages, progress=progress
+                report_map,
+                data,
+                filename=options["file"],
+                languages=languages,
+                time_zone=options["time_zone"] or None,
+                source=options["source"],
+                progress=progress,
             )
         except CsvFormatError as error:
             raise CommandError(str(error)) from error
