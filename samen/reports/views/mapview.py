@@ -184,6 +184,8 @@ def map_page(request, slug):
         "categories": category_tree(categories),
         "filters_query": query.urlencode(),
         "tiles": getattr(settings, "SAMEN_MAP_TILES", OSM_TILES),
+        # The first view fits the published reports: four index lookups, no points sent.
+        "extent": clustering.published_extent(report_map),
         "is_coordinator": is_coordinator(request.user, report_map),
         "filtering": any(
             request.GET.get(name) for name in ("category", "source", "from", "to", "status", "unplaced")
