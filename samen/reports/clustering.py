@@ -920,7 +920,7 @@ def _per_category_on_edges(report_map, role, resolution, split: Split, filters) 
         if resolution >= STORED_RESOLUTIONS.start:
             reports = reports.exclude(**{f"h3_r{resolution}__in": sorted(split.interior)})
         else:
-            reports = reports.exclude(parent__in=sorted(split.interior))
+            reports = reports.exclude(**{"parent__in": sorted(split.interior)})
     return [_grouped(reports.filter(band.q()), cell) for band in split.bands]
 
 

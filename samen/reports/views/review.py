@@ -109,7 +109,7 @@ def _queue_page(request, report_map, query: QueryDict, bulk_form=None, selected=
 def _status_counts(report_map) -> list[tuple[str, str, int]]:
     """(status, label, how many) for the whole queue, whatever the filters: from the cell counts."""
     counts = clustering.report_counts([report_map.pk])[report_map.pk]
-    return [(status, label, counts.get(status, 0)) for status, label in Status.choices]
+    return [(status, str(label), counts.get(status, 0)) for status, label in Status.choices]
 
 
 @login_required
