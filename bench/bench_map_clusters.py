@@ -11,6 +11,9 @@ random centres: most on a town, some anywhere in the country) are asked of the r
 `/maps/<slug>/clusters.json`, as an anonymous visitor on gunicorn, ROUNDS times each, one request
 at a time. A request's latency is measured by the client, so it includes HTTP and JSON encoding.
 
+Every answer's total must equal the number of published reports in its box (what the list beside the
+map shows for it), or the benchmark fails: clusters count only the reports inside the box.
+
 Results:
 - `map_clusters_1m`: p95 latency in ms over every request (target 100 ms); details per zoom: median
   and p95 latency, the largest answer in bytes (target 50 KB), the kind of answer, and what sending
@@ -89,6 +92,20 @@ def run(ctx: Context) -> list[Result]:
         1,
     )
 
+    # Exact totals: every answer's total is the number of published reports in its box, which is
+    # what the list beside the map says (counted in SQL for the GeoJSON comparison above).
+    wrong = sorted(
+        {
+            (boxes[m["box"]][0], m["total"], geojson[m["box"]]["reports"])
+            for m in plain
+            if m["total"] != geojson[m["box"]]["reports"]
+        }
+    )
+    if wrong:
+        raise BenchError(
+            f"cluster totals differ from the reports in the box (zoom, total, reports): {wrong[:10]}"
+        )
+
     per_zoom = {}
     for zoom in ZOOMS:
         mine = [m for m in plain if m["zoom"] == zoom]
@@ -120,6 +137,7 @@ def run(ctx: Context) -> list[Result]:
         "boxes_per_zoom": BOXES_PER_ZOOM,
         "rounds": ROUNDS,
         "requests": len(every),
+        "totals_equal_the_list": True,
         "median_ms": _round(statistics.median(every)),
         "p95_ms": _round(_percentile(every, 95)),
         "max_bytes": largest,
@@ -227,7 +245,17 @@ def _measure(ctx, port, base, boxes, extra, label, rounds) -> list[dict]:
             raise BenchError(f"{url} answered {status}: {body[:300]!r}")
         if round_number == 0:
             continue  # the box's first request warms the pages it reads; later rounds are recorded
-        results.append({"zoom": zoom, "ms": elapsed, "bytes": len(body), "kind": json.loads(body)["kind"]})
+        answer = json.loads(body)
+        results.append(
+            {
+                "zoom": zoom,
+                "ms": elapsed,
+                "bytes": len(body),
+                "kind": answer["kind"],
+                "box": index,
+                "total": answer["total"],
+            }
+        )
         done += 1
         if done % 50 == 0:
             ctx.progress(f"{NAME} {label}: {done}/{len(boxes) * rounds} requests")

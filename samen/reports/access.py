@@ -10,7 +10,7 @@ originals, and every report of a private map.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from samen.core.access import Role, deny, is_signed_in
@@ -43,6 +43,15 @@ def get_map_for_viewer(user, slug: str) -> tuple[ReportMap, Role]:
     if report_map.visibility == ReportMap.Visibility.PRIVATE and role < Role.TEAM:
         raise deny()
     return report_map, role
+
+
+def maps_for_viewer(user) -> QuerySet[ReportMap]:
+    """Every map the viewer may open (as get_map_for_viewer decides): public maps of initiatives
+    that are not drafts, and for a signed-in person also the maps of their team and those they review."""
+    visible = Q(visibility=ReportMap.Visibility.PUBLIC) & ~Q(initiative__status="draft")
+    if is_signed_in(user):
+        visible |= Q(initiative__team__member=user) | Q(reviewers=user)
+    return ReportMap.objects.filter(visible).distinct()
 
 
 def get_map_for_reviewer(user, slug: str) -> tuple[ReportMap, Role]:

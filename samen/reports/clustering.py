@@ -199,8 +199,12 @@ class BBox:
         return reports.filter(inside, latitude__gte=self.south, latitude__lte=self.north)
 
 
-def covering_cells(bbox: BBox, resolution: int) -> set[int]:
-    """Every H3 cell at this resolution that overlaps the box."""
+def covering_cells(bbox: BBox, resolution: int, mode: str = "overlap") -> set[int]:
+    """Every H3 cell at this resolution that overlaps the box (`mode="center"`: whose centre is in it).
+
+    The box's north and south edges are drawn as geodesics between vertices EDGE_STEP_DEGREES
+    apart, so they stray from the parallels by at most `parallel_bulge()`.
+    """
     south, north = max(bbox.south, -POLE_LATITUDE), min(bbox.north, POLE_LATITUDE)
     cells: set[int] = set()
     for span_west, span_east in bbox.spans():
@@ -213,9 +217,151 @@ def covering_cells(bbox: BBox, resolution: int) -> set[int]:
             ring = [(south, lng) for lng in edge] + [(north, lng) for lng in reversed(edge)]
             shape = h3.LatLngPoly(ring)
             cells.update(
-                h3.str_to_int(cell) for cell in h3.polygon_to_cells_experimental(shape, resolution, "overlap")
+                h3.str_to_int(cell) for cell in h3.polygon_to_cells_experimental(shape, resolution, mode)
             )
     return cells
+
+
+# --- Exact totals: whole cells inside the box, and the reports along its edges ----------------------
+
+# How far any point of a cell can lie from the cell's centre, in average edge lengths of its
+# resolution (for r0 and r1: any point of the r2 cells under it, as their clusters are the r2
+# cells' parents). Measured over every cell of r0-r3 and 20,000 random cells of r4-r9 each: at
+# most 1.102 (and 1.111 for r2 cells under an r0 cell); the rest is margin.
+# test_clustering_exact.py measures it again.
+CELL_REACH = 1.25
+# Added to every margin: the database compares decimals with the box's floats.
+EPSILON_DEGREES = 1e-7
+
+
+def parallel_bulge(bbox: BBox) -> float:
+    """Degrees of latitude by which a geodesic between two points of the box's north or south edge,
+    EDGE_STEP_DEGREES apart, can stray from the parallel (towards the pole)."""
+    latitude = math.radians(min(max(abs(bbox.south), abs(bbox.north)), POLE_LATITUDE))
+    half_step = math.radians(EDGE_STEP_DEGREES) / 2
+    return math.degrees(math.atan(math.tan(latitude) / math.cos(half_step)) - latitude)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Part of a box: south <= latitude <= north (an end may be open: exclusive), and longitude likewise."""
+
+    south: float
+    north: float
+    west: float
+    east: float
+    south_open: bool = False
+    north_open: bool = False
+    west_open: bool = False
+    east_open: bool = False
+
+    def q(self) -> Q:
+        def bound(name: str, value: float, lower: bool, open_: bool) -> Q:
+            lookup = ("gt" if open_ else "gte") if lower else ("lt" if open_ else "lte")
+            return Q(**{f"{name}__{lookup}": value})
+
+        return (
+            bound("latitude", self.south, True, self.south_open)
+            & bound("latitude", self.north, False, self.north_open)
+            & bound("longitude", self.west, True, self.west_open)
+            & bound("longitude", self.east, False, self.east_open)
+        )
+
+
+@dataclass(frozen=True)
+class Split:
+    """A box as whole cells and edge bands.
+
+    Every report in an `interior` cell is inside the box, so those cells are counted whole from
+    the summaries. Every report in the box outside the bands is in an interior cell. The bands
+    (disjoint, together the box less its core) hold the rest: the reports there whose cell is not
+    interior are counted one by one, with the same filters as the list.
+    """
+
+    interior: frozenset[int]
+    bands: tuple[Band, ...]
+
+
+def _longitude_reach(reach_radians: float, latitude_degrees: float) -> float | None:
+    """Half the longitude span, in degrees, of a spherical cap of this radius centred at most this
+    far from the equator; None when the cap reaches a pole."""
+    latitude = math.radians(min(abs(latitude_degrees), 90.0))
+    ratio = math.sin(reach_radians) / max(math.cos(latitude), 1e-12)
+    if ratio >= 1:
+        return None
+    return math.degrees(math.asin(ratio))
+
+
+STRIP_DEGREES = 10.0
+
+
+def _wrap(longitude: float) -> float:
+    return longitude - 360 if longitude > 180 else longitude + 360 if longitude < -180 else longitude
+
+
+def split_box(bbox: BBox, resolution: int) -> Split:
+    """The box's interior cells at this resolution and the bands along its edges (see Split).
+
+    A cell is interior when its centre lies so far inside the box that no point of the cell can be
+    outside it. The box's core (its inside less twice that reach) holds only points of interior
+    cells; the bands around the core hold the rest. A degree of longitude shrinks towards the
+    poles, so the reach in longitude is worked out per strip of latitude.
+    """
+    reach = CELL_REACH * h3.average_hexagon_edge_length(resolution, "km") / EARTH_RADIUS_KM
+    reach_lat = math.degrees(reach) + EPSILON_DEGREES
+    # H3 finds the centres inside polygons whose north and south edges stray from the parallels.
+    bulge = parallel_bulge(bbox) + EPSILON_DEGREES
+    width = bbox.width
+    west, east = bbox.west, bbox.west + width  # on the unwrapped line: east may pass 180
+    depth_lat = 2 * (reach_lat + bulge)
+    core_south, core_north = bbox.south + depth_lat, bbox.north - depth_lat
+    if core_south >= core_north:
+        return Split(frozenset(), _unwrapped(bbox, (Band(bbox.south, bbox.north, west, east),)))
+    interior: set[int] = set()
+    bands = [
+        Band(core_north, bbox.north, west, east, south_open=True),
+        Band(bbox.south, core_south, west, east, north_open=True),
+    ]
+    strips = max(1, math.ceil((core_north - core_south) / STRIP_DEGREES))
+    height = (core_north - core_south) / strips
+    for n in range(strips):
+        south = core_south + n * height
+        north = core_north if n == strips - 1 else south + height
+        last = n == strips - 1
+        # The centres of the cells of this strip's points, as H3 may place them: within reach_lat
+        # of the strip, give or take the bulge of the polygon drawn around them.
+        low, high = south - reach_lat - bulge, north + reach_lat + bulge
+        latitude = max(abs(low - bulge), abs(high + bulge))
+        reach_lng = _longitude_reach(reach, latitude)
+        if reach_lng is None or width <= 4 * (reach_lng + EPSILON_DEGREES):
+            bands.append(Band(south, north, west, east, north_open=not last))
+            continue
+        reach_lng += EPSILON_DEGREES
+        centres = BBox(low, _wrap(west + reach_lng), high, _wrap(east - reach_lng))
+        interior |= covering_cells(centres, resolution, "center")
+        bands.append(Band(south, north, west, west + 2 * reach_lng, north_open=not last, east_open=True))
+        bands.append(Band(south, north, east - 2 * reach_lng, east, north_open=not last, west_open=True))
+    return Split(frozenset(interior), _unwrapped(bbox, tuple(bands)))
+
+
+def _unwrapped(bbox: BBox, bands: tuple[Band, ...]) -> tuple[Band, ...]:
+    """Bands given on the unwrapped line (west .. west + width) cut as the box's own spans are:
+    across the antimeridian, longitude 180 belongs to the western span and -180 to the eastern."""
+    if not bbox.crosses_antimeridian:
+        return bands
+    pieces = []
+    for band in bands:
+        for low, high, shift in ((bbox.west, 180.0, 0.0), (180.0, bbox.east + 360, -360.0)):
+            west, east = max(band.west, low), min(band.east, high)
+            west_open = band.west_open if band.west >= low else False
+            east_open = band.east_open if band.east <= high else False
+            if west < east or (west == east and not (west_open or east_open)):
+                pieces.append(
+                    replace(
+                        band, west=west + shift, east=east + shift, west_open=west_open, east_open=east_open
+                    )
+                )
+    return tuple(pieces)
 
 
 def resolution_for(zoom: int, bbox: BBox) -> int:
@@ -623,19 +769,21 @@ def cluster_rows(
     from_reports: bool = False,
     categories: list[Category] | None = None,
 ) -> list[Cluster]:
-    """One Cluster per populated cell at `resolution` overlapping the box: one query, grouped in SQL.
+    """One Cluster per populated cell at `resolution` with reports in the box: one query, grouped in SQL.
+
+    A cluster counts its cell's reports inside the box only, so the clusters add up to what the list
+    of the same box and filters shows: cells wholly inside the box come from the summaries, and the
+    reports in the bands along the box's edges (split_box) are grouped one by one.
 
     `from_reports` counts the reports themselves even where the summaries could answer: the two
     must always agree, which is how the tests check the triggers. `categories` (the map's) tell
     whether a category filter is one category's subtree; without them they are fetched when needed.
     """
-    cells = covering_cells(bbox, resolution)
-    if not cells:
-        return []
+    split = split_box(bbox, resolution)
     if categories is None and filters.category_ids and not from_reports:
         categories = list(report_map.categories.all())
     parts = _per_category_parts(
-        report_map, role, bbox, resolution, cells, filters, categories or [], from_reports
+        report_map, role, bbox, resolution, split, filters, categories or [], from_reports
     )
     if len(parts) == 1:
         sql, params = parts[0]
@@ -683,50 +831,62 @@ def cluster_rows(
 
 def _in_list(column: str, values) -> tuple[str, list]:
     values = sorted(values)
+    if values and all(isinstance(value, int) for value in values) and connection.vendor == "sqlite":
+        return f"{column} IN ({_literal_cells(values)})", []
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
-def _per_category_parts(report_map, role, bbox, resolution, cells, filters, categories, from_reports):
+def _per_category_parts(report_map, role, bbox, resolution, split, filters, categories, from_reports):
     """The (sql, params) whose rows, summed, are (cell, category, n, sum_lat, sum_lng): see the module's docstring."""
 
+    def everything() -> list[tuple[str, list]]:
+        # The box's reports themselves, every filter applied: no summary can answer.
+        return [_per_category_from_reports(report_map, role, bbox, resolution, None, filters)]
+
     def reports(narrowed: MapFilters) -> tuple[str, list]:
-        return _per_category_from_reports(report_map, role, bbox, resolution, cells, narrowed)
+        return _per_category_from_reports(report_map, role, bbox, resolution, split.interior, narrowed)
 
     def summary(table: str, where: list[str] | None = None, params: list | None = None) -> tuple[str, list]:
         return _per_category_from_summary(
-            table, report_map, role, resolution, cells, filters, where or [], params or []
+            table, report_map, role, resolution, split.interior, filters, where or [], params or []
         )
 
     if from_reports:
-        return [reports(filters)]
+        return everything()
     table, where, params = "reports_cellday", [], []
     if filters.category_ids:
         root = filters.category_root(categories)
         if root is None:
-            return [reports(filters)]
-        if not filters.dated:
-            return [summary("reports_celltag", ["tag_id = %s"], [root])]
-        if resolution > DATED_TAG_RESOLUTIONS.stop - 1:
-            return [reports(filters)]  # a town or less: the place index finds its reports
+            return everything()
+        if resolution > DATED_TAG_RESOLUTIONS.stop - 1 and filters.dated:
+            return everything()  # a town or less: the place index finds its reports
         table, where, params = "reports_celltagday", ["tag_id = %s"], [root]
+        if not filters.dated:
+            table = "reports_celltag"
     elif not filters.dated:
-        return [summary("reports_cellcount")]
-    first, last = filters.whole_days()
-    if first is not None and last is not None and first >= last:
-        return [reports(filters)]  # not one whole UTC day: under two days of reports
-    if first is not None:
-        where.append("day >= %s")
-        params.append(first)
-    if last is not None:
-        where.append("day < %s")
-        params.append(last)
-    parts = [summary(table, where, params)]
-    if first is not None and filters.since and filters.since < _day_start(first):
-        parts.append(reports(replace(filters, until=_day_start(first))))
-    if last is not None and filters.until and _day_start(last) < filters.until:
-        parts.append(reports(replace(filters, since=_day_start(last))))
+        table = "reports_cellcount"
+    parts = []
+    if split.interior:
+        if filters.dated:
+            first, last = filters.whole_days()
+            if first is not None and last is not None and first >= last:
+                return everything()  # not one whole UTC day: under two days of reports
+            if first is not None:
+                where.append("day >= %s")
+                params.append(first)
+            if last is not None:
+                where.append("day < %s")
+                params.append(last)
+            parts.append(summary(table, where, params))
+            if first is not None and filters.since and filters.since < _day_start(first):
+                parts.append(reports(replace(filters, until=_day_start(first))))
+            if last is not None and filters.until and _day_start(last) < filters.until:
+                parts.append(reports(replace(filters, since=_day_start(last))))
+        else:
+            parts.append(summary(table, where, params))
+    parts.extend(_per_category_on_edges(report_map, role, resolution, split, filters))
     return parts
 
 
@@ -779,20 +939,63 @@ def _per_category_from_summary(
 
 
 def _per_category_from_reports(report_map, role, bbox, resolution, cells, filters) -> tuple[str, list]:
-    """The same rows from the reports, for filters the counts cannot answer."""
+    """The same rows from the reports: those in `cells` (interior cells, wholly inside the box), or
+    with `cells=None` every report in the box."""
     reports = filters.apply(reports_for_viewer(role, report_map), role)
+    reports, cell = _in_cells(reports, resolution, cells)
+    if cells is None:
+        reports = bbox.filter(reports)
+    else:
+        # The box grown by a cell's size lets the (map, status, latitude, longitude) index narrow
+        # the rows before the cell test; a cell reaches at most about two edges from its centre.
+        reach = 2.5 * h3.average_hexagon_edge_length(resolution, "km") / 111.0
+        reports = reports.filter(latitude__gte=bbox.south - reach, latitude__lte=bbox.north + reach)
+    return _grouped(reports, cell)
+
+
+def _per_category_on_edges(report_map, role, resolution, split: Split, filters) -> list[tuple[str, list]]:
+    """The rows of the reports in the box's edge bands whose cells are not interior, one query per
+    band: each band is a plain range of latitudes and longitudes, which the place index reads."""
+    reports = filters.apply(reports_for_viewer(role, report_map), role, date_index=False)
+    reports, cell = _in_cells(reports, resolution, None)
+    if split.interior:
+        outside = f"NOT ({_cell_sql(resolution)} IN ({_literal_cells(split.interior)}))"
+        reports = reports.extra(where=[outside])  # noqa: S610
+    return [_grouped(reports.filter(band.q()), cell) for band in split.bands]
+
+
+def _in_cells(reports: QuerySet[Report], resolution: int, cells) -> tuple[QuerySet[Report], Combinable]:
+    """The reports narrowed to these cells (None: any located report), and their cell's expression."""
     cell: Combinable
     if resolution >= STORED_RESOLUTIONS.start:
         cell = F(f"h3_r{resolution}")
-        reports = reports.filter(**{f"h3_r{resolution}__in": cells})
+        reports = reports.filter(**{f"h3_r{resolution}__isnull": False})
+        if cells is not None:
+            reports = reports.extra(where=[f"{_cell_sql(resolution)} IN ({_literal_cells(cells)})"])  # noqa: S610
     else:
         keep, bits = parent_masks(resolution)
         cell = F("h3_r2").bitand(keep).bitor(bits)
-        reports = reports.filter(h3_r2__isnull=False).alias(parent=cell).filter(parent__in=cells)
-    # The box grown by a cell's size lets the (map, status, latitude, longitude) index narrow the
-    # rows before the cell test; a cell reaches at most about two edges from its centre.
-    reach = 2.5 * h3.average_hexagon_edge_length(resolution, "km") / 111.0
-    reports = reports.filter(latitude__gte=bbox.south - reach, latitude__lte=bbox.north + reach)
+        reports = reports.filter(h3_r2__isnull=False).alias(parent=cell)
+        if cells is not None:
+            reports = reports.extra(where=[f"{_cell_sql(resolution)} IN ({_literal_cells(cells)})"])  # noqa: S610
+    return reports, cell
+
+
+def _cell_sql(resolution: int) -> str:
+    """A report's cell at this resolution in SQL (r0 and r1: the parent of its r2 cell, from the bits)."""
+    if resolution >= STORED_RESOLUTIONS.start:
+        return f'"reports_report"."h3_r{resolution}"'
+    keep, bits = parent_masks(resolution)
+    return f'(("reports_report"."h3_r2" & {keep}) | {bits})'
+
+
+def _literal_cells(cells) -> str:
+    """Cells written into the SQL as integer literals: a view may name thousands, more than
+    SQLite takes as parameters in one statement. They are ints worked out here, never input."""
+    return ", ".join(str(int(cell)) for cell in sorted(cells))
+
+
+def _grouped(reports: QuerySet[Report], cell: Combinable) -> tuple[str, list]:
     grouped = (
         reports.order_by()
         .values(cell=cell, category=Coalesce(F("primary_category_id"), Value(0)))
@@ -804,6 +1007,64 @@ def _per_category_from_reports(report_map, role, bbox, resolution, cells, filter
     )
     sql, params = grouped.query.sql_with_params()
     return sql, list(params)
+
+
+# --- Whole maps -------------------------------------------------------------------------------------
+
+
+def report_counts(map_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How many reports each map holds in each status, merged ones left out: those with a place
+    from the r2 rows of the cell counts (a few per map, however many reports), those without one
+    from the reports (the place index starts with the status, then the latitude)."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in map_ids}
+    if not map_ids:
+        return counts
+    low, high = resolution_range(STORED_RESOLUTIONS.start)
+    condition, values = _in_list("report_map_id", map_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT report_map_id, status, SUM(n) FROM reports_cellcount
+            WHERE {condition} AND cell BETWEEN {low} AND {high}
+            GROUP BY report_map_id, status""",  # noqa: S608
+            values,
+        )
+        located = cursor.fetchall()
+    unplaced = (
+        Report.objects.filter(
+            report_map_id__in=map_ids, status__in=Report.Status.values, merged_into__isnull=True
+        )
+        .filter(Q(latitude__isnull=True) | Q(longitude__isnull=True) | Q(h3_r2__isnull=True))
+        .order_by()
+        .values_list("report_map_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for pk, status, n in [*located, *unplaced]:
+        counts[int(pk)][status] = counts[int(pk)].get(status, 0) + int(n)
+    return counts
+
+
+def published_counts(map_ids: list[int]) -> dict[int, int]:
+    """How many reports each map has published."""
+    return {pk: by_status.get(Report.Status.PUBLISHED, 0) for pk, by_status in report_counts(map_ids).items()}
+
+
+def published_extent(report_map: ReportMap) -> BBox | None:
+    """The smallest box holding every published report with a place, or None when there is none.
+
+    Four index lookups (the place indexes lead with latitude and with longitude), never a scan: the
+    map's first view fits its reports without sending them.
+    """
+    reports = Report.objects.published().filter(
+        report_map=report_map, merged_into__isnull=True, latitude__isnull=False, longitude__isnull=False
+    )
+    edges = []
+    for order in ("latitude", "-latitude", "longitude", "-longitude"):
+        value = reports.order_by(order).values_list(order.lstrip("-"), flat=True).first()
+        if value is None:
+            return None
+        edges.append(float(value))
+    south, north, west, east = edges
+    return BBox(south, west, north, east)
 
 
 # --- Points -----------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 /* The report map: Leaflet draws what clusters.json answers for the current view, and the list beside
-   the map follows the area shown. Without this script the page is the filter form and the list. */
+   the map follows the area shown once the person moves the map (or when the address names an
+   area). It opens on the published reports' extent, which the server works out. Without this
+   script the page is the filter form and the list. */
 (function () {
   "use strict";
   var box = document.getElementById("report-map");
@@ -13,14 +15,34 @@
   box.hidden = false;
   help.hidden = false;
 
+  function edges(text) {
+    var b = text.split(",").map(Number);
+    return [[b[0], b[1]], [b[2], b[3]]];
+  }
+
+  // Where the published reports are, worked out on the server (south,west,north,east).
+  var extent = data.extent ? edges(data.extent) : null;
+  function fitReports() {
+    if (extent) {
+      map.fitBounds(extent, { maxZoom: 15, padding: [16, 16] });
+    } else {
+      map.setView([Number(data.lat), Number(data.lng)], Number(data.zoom));
+    }
+  }
+
   var map = L.map(box, { worldCopyJump: true, minZoom: 2 });
   L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution }).addTo(map);
-  if (data.bbox) {
-    var b = data.bbox.split(",").map(Number);
-    map.fitBounds([[b[0], b[1]], [b[2], b[3]]]);
+  // An area in the address: the list is for that area and follows the map as it moves. None: the
+  // map opens on every report and the list is everywhere, until the person moves the map.
+  var following = Boolean(data.bbox);
+  if (following) {
+    map.fitBounds(edges(data.bbox));
   } else {
-    map.setView([Number(data.lat), Number(data.lng)], Number(data.zoom));
+    fitReports();
   }
+  ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (name) {
+    box.addEventListener(name, function () { following = true; }, { passive: true });
+  });
   var layer = L.layerGroup().addTo(map);
   var pending = null;
   var timer = null;
@@ -92,29 +114,55 @@
     status.textContent = text(data.textStatus, answer.total);
   }
 
-  function refresh() {
-    if (pending) pending.abort();
-    pending = new AbortController();
-    var edges = area();
-    if (areaInput) areaInput.value = edges.join(",");
-    if (subscribe) {
-      subscribe.search = "?bbox=" + edges.join(",");
-    }
-    var signal = pending.signal;
-    fetch(data.clustersUrl + query(edges, "zoom=" + map.getZoom()), { signal: signal })
-      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
-      .then(draw)
-      .catch(function (error) { if (error.name !== "AbortError") status.textContent = data.textFailed; });
+  var listPending = null;
+
+  function refreshList(edgesOrNull, page) {
+    if (listPending) listPending.abort();
+    listPending = new AbortController();
+    var signal = listPending.signal;
     // Busy until the list for this view is in: screen readers wait for it, and so can tests.
     list.setAttribute("aria-busy", "true");
-    var page = firstPage ? "page=" + firstPage : "";
-    firstPage = null;
-    fetch(data.listUrl + query(edges, page), { signal: signal })
+    var url = data.listUrl + (edgesOrNull ? query(edgesOrNull, page) : (data.filters ? "?" + data.filters : ""));
+    fetch(url, { signal: signal })
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
       .then(function (html) { list.innerHTML = html; })
       .catch(function () { /* the list already on the page stays */ })
       .then(function () { if (!signal.aborted) list.removeAttribute("aria-busy"); });
   }
+
+  function refresh() {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    var view = area();
+    if (following) {
+      if (areaInput) areaInput.value = view.join(",");
+      if (subscribe) subscribe.search = "?bbox=" + view.join(",");
+    }
+    var signal = pending.signal;
+    fetch(data.clustersUrl + query(view, "zoom=" + map.getZoom()), { signal: signal })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(draw)
+      .catch(function (error) { if (error.name !== "AbortError") status.textContent = data.textFailed; });
+    if (following) {
+      var page = firstPage ? "page=" + firstPage : "";
+      firstPage = null;
+      refreshList(view, page);
+    }
+  }
+
+  // "Show the reports everywhere": the map goes back to every report and the list to all of them,
+  // without reloading the page (the link does the same without JavaScript).
+  list.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-everywhere]");
+    if (!link) return;
+    event.preventDefault();
+    following = false;
+    firstPage = null;
+    if (areaInput) areaInput.value = "";
+    if (subscribe) subscribe.search = "";
+    refreshList(null, "");
+    fitReports();  // the clusters follow when the map has moved
+  });
 
   map.on("moveend", function () {
     clearTimeout(timer);

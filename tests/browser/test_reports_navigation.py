@@ -74,8 +74,9 @@ def test_the_map_settings_lead_to_review_csv_and_webhooks_and_back_to_the_map(
 
 # What each person must be able to reach, by URL name, from the home page.
 REACHABLE = {
-    None: {"initiative_maps", "map", "report", "detail", "subscribe", "csv_export_page"},
+    None: {"index", "initiative_maps", "map", "report", "detail", "subscribe", "csv_export_page"},
     "reviewer": {
+        "index",
         "initiative_maps",
         "map",
         "report",
@@ -86,6 +87,7 @@ REACHABLE = {
         "review_edit",
     },
     "owner": {
+        "index",
         "initiative_maps",
         "create",
         "map",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0008_csv_round_trips'),
+        ('reports', '0009_map_extent'),
     ]
 
     operations = [

@@ -114,6 +114,11 @@ def _start_of(day) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
+def _edges(bbox: BBox | None) -> str:
+    """south,west,north,east for the map's script: never localised (a comma is the separator)."""
+    return ",".join(f"{value:.6f}" for value in (bbox.south, bbox.west, bbox.north, bbox.east)) if bbox else ""
+
+
 def _viewer(request, slug) -> tuple[ReportMap, Role, list[Category]]:
     report_map, role = get_map_for_viewer(request.user, slug)
     return report_map, role, list(report_map.categories.all())
@@ -184,6 +189,8 @@ def map_page(request, slug):
         "categories": category_tree(categories),
         "filters_query": query.urlencode(),
         "tiles": getattr(settings, "SAMEN_MAP_TILES", OSM_TILES),
+        # The first view fits the published reports: four index lookups, no points sent.
+        "extent": _edges(clustering.published_extent(report_map)),
         "is_coordinator": is_coordinator(request.user, report_map),
         "filtering": any(
             request.GET.get(name) for name in ("category", "source", "from", "to", "status", "unplaced")

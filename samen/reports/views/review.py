@@ -4,6 +4,7 @@ Reviewers are the initiative's team and the map's named reviewers (access.get_ma
 Every change goes through a named action in actions.py, which writes the audit log.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,10 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from samen.core.scrub import find_contacts
 
-from .. import actions
+from .. import actions, clustering
 from ..access import get_map_for_reviewer, get_report_for_reviewer, reporter_contact_for_viewer
 from ..forms import BulkForm, QueueFilterForm, ReviewForm
 from ..models import PUBLIC_FIELDS, Report
+from .mapview import OSM_TILES
 
 PUBLIC = [public for _source, public, _by_hand in PUBLIC_FIELDS]
 
@@ -103,8 +105,15 @@ def _queue_page(request, report_map, query: QueryDict, bulk_form=None, selected=
             "query": _queue_query(query),
             "filter_query": _queue_query(query, page=False),
             "selected": set(selected),
+            "status_counts": _status_counts(report_map),
         },
     )
+
+
+def _status_counts(report_map) -> list[tuple[str, str, int]]:
+    """(status, label, how many) for the whole queue, whatever the filters: from the cell counts."""
+    counts = clustering.report_counts([report_map.pk])[report_map.pk]
+    return [(status, str(label), counts.get(status, 0)) for status, label in Status.choices]
 
 
 @login_required
@@ -202,6 +211,8 @@ def _edit_page(request, report, role, form, *, locked_out=False, status=200):
             "locked_out": locked_out,
             "contact": reporter_contact_for_viewer(role, report),
             "attachments": report.attachments.all(),
+            # The small map of the report's place: Leaflet from npm, tiles as on the public map.
+            "tiles": getattr(settings, "SAMEN_MAP_TILES", OSM_TILES),
             "next_steps": [
                 THEN_LABELS[target]
                 for target in (Status.PUBLISHED, Status.ARCHIVED, Status.IN_REVIEW)
