@@ -222,7 +222,11 @@ def _json_error(form: MapFilterForm | None = None, error: BadParameter | None = 
 def _cacheable(response: HttpResponse, request, report_map: ReportMap) -> HttpResponse:
     # Shared caches may keep only what anybody may see: a public map, asked for anonymously.
     shared = not is_signed_in(request.user) and report_map.visibility == ReportMap.Visibility.PUBLIC
-    patch_cache_control(response, public=shared, private=not shared, max_age=MAX_AGE)
+    # Only the directive that holds: patch_cache_control writes a False value out as "private=False".
+    if shared:
+        patch_cache_control(response, public=True, max_age=MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, max_age=MAX_AGE)
     return response
 
 
