@@ -345,14 +345,14 @@ class Command(BaseCommand):
             report_map=report_map,
             parent=emergency,
             title="Medical help",
-            defaults={"translations": {"fr": "Soins médicaux", "nl": "Medische hulp"}, "colour": "#c2410c"},
+            defaults={"translations": {"fr": "Soins médicaux", "ht": "Swen medikal", "nl": "Medische hulp"}, "colour": "#c2410c"},
         )
         missing, _ = Category.objects.get_or_create(
             report_map=report_map,
             parent=None,
             title="Missing persons",
             defaults={
-                "translations": {"fr": "Personnes disparues", "nl": "Vermiste personen"},
+                "translations": {"fr": "Personnes disparues", "ht": "Moun ki disparèt", "nl": "Vermiste personen"},
                 "colour": "#1a4fd6",
             },
         )
