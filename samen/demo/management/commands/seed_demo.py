@@ -328,6 +328,8 @@ class Command(BaseCommand):
                 "channels": ["web", "sms", "email", "api", "import"],
                 "sms_keyword": "HAITI",
                 "auto_reply": "Mesi. Your report number is {number}.",
+                "time_zone": "America/Port-au-Prince",
+                "country": "HT",
             },
         )
         if new_map:
