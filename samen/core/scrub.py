@@ -142,7 +142,9 @@ _URL_NUMBER = re.compile(r"(?:wa\.me/|whatsapp\.com/send\?phone=|phone=|tel:)\+?
 # or the mojibake of a dash or a no-break space ("â€“", "Â ").
 _SEPARATOR = r"(?:[ \t\u00a0\u2007\u2009\u202f.\-\u2010-\u2015\u2212/()]|â€[\u0080-\u009f\u2018-\u201e\u2013\u2014\u2122‘’“”–—]|Â\u00a0)"
 _CANDIDATE = re.compile(rf"(?:\+\s?|\(\s?)?\d(?:{_SEPARATOR}{{0,3}}\d)*\)?")
-_DIGIT = re.compile(r"\d")
+# The digits of a candidate without its optional "+" or brackets around: it starts with a digit, so the
+# regular expression engine jumps from digit to digit, and a text with no run long enough is passed over.
+_CANDIDATE_DIGITS = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
 _INTERNATIONAL = re.compile(r"\+|00(?=\s?[1-9])|011(?=\s?[1-9])")
 
 # Words that say a phone number follows, in the languages of the maps (English, French, Haitian Creole,
@@ -389,7 +391,13 @@ def find_contacts(text: str, region: str | None = None) -> list[Found]:
         return []
     region = (region or "").upper() or None
     found = [Found(start, end, "email", text[start:end]) for start, end in _emails(text)]
-    if not _DIGIT.search(text):
+    shortest = min(MIN_DIGITS, _shortest(region)) if region else MIN_DIGITS
+    # Masking only takes digits away, and a number in a web address has at least seven, so a text with
+    # no run of `shortest` digits has no phone number: most texts stop here.
+    if not any(
+        match.end() - match.start() >= shortest and sum(char.isdigit() for char in match.group()) >= shortest
+        for match in _CANDIDATE_DIGITS.finditer(text)
+    ):
         return found
     chars = list(text)
     for item in found:
@@ -405,7 +413,6 @@ def find_contacts(text: str, region: str | None = None) -> list[Found]:
         masked = "".join(chars)
     # Only digit runs long enough to be a number are looked at closely: what must stay is searched for
     # around them, not in the whole text.
-    shortest = min(MIN_DIGITS, _shortest(region)) if region else MIN_DIGITS
     runs = [
         (match.start(), match.end())
         for match in _CANDIDATE.finditer(masked)

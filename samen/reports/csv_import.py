@@ -1011,8 +1011,14 @@ def _new_report(actor, now: datetime, **values) -> Report:
         template = _templates[key] = Report(
             source=Report.Source.IMPORT, created_by=actor, created_at=now, updated_at=now
         )
-    report = copy.copy(template)
-    report.__dict__.update(values)
+    # What copy.copy does through Model.__reduce__ and __setstate__, without pickling's detours: the
+    # instance's attributes, and its own ModelState with its own cache of related objects.
+    report = Report.__new__(Report)
+    state = template.__dict__.copy()
+    model_state = state["_state"] = copy.copy(template._state)
+    model_state.fields_cache = template._state.fields_cache.copy()
+    state.update(values)
+    report.__dict__ = state
     return report
 
 

@@ -7,13 +7,13 @@ evidence originals. Fetch them only through `samen.reports.access`.
 import hashlib
 import secrets
 
-import h3
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from h3.api import basic_int as h3_int
 
 from samen.core.countries import country_of_number
 from samen.core.geo import Place, latitude_validators, longitude_validators
@@ -296,8 +296,9 @@ class Report(Place):
         ordering = ["-event_at", "-id"]
         indexes = [
             models.Index(fields=["report_map", "status", "-event_at"]),
-            models.Index(fields=["report_map", "status", "latitude", "longitude"]),
-            # With the one above, the published reports' extent is four index lookups (clustering.published_extent).
+            # (report_map, status, latitude, longitude) is served by reports_report_place_time, which
+            # starts with the same columns (migration 0005): one index fewer for every write.
+            # With place_time, the published reports' extent is four index lookups (clustering.published_extent).
             models.Index(fields=["report_map", "status", "longitude"], name="reports_rep_map_lng_idx"),
             models.Index(fields=["report_map", "fingerprint", "created_at"]),
         ]
@@ -317,14 +318,14 @@ class Report(Place):
 
     def compute_cells(self) -> None:
         """Fill the H3 columns from the coordinates (or clear them). Called on every save."""
-        lat, lng = self.latitude, self.longitude
+        if self.latitude is None or self.longitude is None:
+            for resolution in H3_RESOLUTIONS:
+                setattr(self, f"h3_r{resolution}", None)
+            return
+        # h3's integer API: the same cells, without making and parsing a hex string for each.
+        lat, lng = float(self.latitude), float(self.longitude)
         for resolution in H3_RESOLUTIONS:
-            value = (
-                h3.str_to_int(h3.latlng_to_cell(float(lat), float(lng), resolution))
-                if lat is not None and lng is not None
-                else None
-            )
-            setattr(self, f"h3_r{resolution}", value)
+            setattr(self, f"h3_r{resolution}", h3_int.latlng_to_cell(lat, lng, resolution))
 
     def phone_region(self) -> str | None:
         """The country whose local numbers the text's numbers are read as: the map's, else the sender's."""
