@@ -3,9 +3,11 @@ from django.contrib import admin
 from .models import (
     Attachment,
     Category,
+    ImportJob,
     Report,
     ReportChange,
     ReportMap,
+    SourceLink,
     Subscription,
     Webhook,
     WebhookDelivery,
@@ -52,6 +54,12 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = ("content_type", "size", "sha256", "source_url", "created_at")
 
 
+class SourceLinkInline(admin.TabularInline):
+    model = SourceLink
+    extra = 0
+    fields = ["url", "position"]
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ["title", "report_map", "status", "verified", "source", "event_at", "place_name"]
@@ -79,7 +87,7 @@ class ReportAdmin(admin.ModelAdmin):
         "updated_at",
         "published_at",
     ]
-    inlines = [AttachmentInline, ReportChangeInline]
+    inlines = [AttachmentInline, SourceLinkInline, ReportChangeInline]
     exclude = [f"h3_r{r}" for r in (2, 3, 4, 5, 6, 7, 8, 9)]
 
 
@@ -109,3 +117,25 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ["webhook", "report", "event", "state", "attempts", "response_status", "delivered_at"]
     list_filter = ["state", "event"]
     search_fields = ["webhook__url"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Operators see how imports went; the file and its row report are the import's own."""
+
+    list_display = ["filename", "report_map", "state", "rows_done", "rows_total", "created_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["filename", "report_map__title"]
+    raw_id_fields = ["report_map", "created_by"]
+    readonly_fields = [
+        "file",
+        "options",
+        "rows_total",
+        "rows_done",
+        "summary",
+        "error",
+        "attempts",
+        "created_at",
+        "heartbeat_at",
+        "finished_at",
+    ]

@@ -33,7 +33,8 @@ def test_the_map_settings_lead_to_review_csv_and_webhooks_and_back_to_the_map(
     page = browsing.new_page(member=owner)
     map_url = f"/maps/{report_map.slug}/"
     visit(page, f"/initiatives/{initiative.slug}/")
-    click_and_wait(page, page.get_by_role("link", name="Report maps"))
+    # The initiative's own maps, not the site menu's index of every map.
+    click_and_wait(page, page.get_by_role("navigation", name="Take part").get_by_role("link", name="Report maps"))
     check_a11y(page)
     click_and_wait(page, page.get_by_role("link", name=f"Manage {report_map.title}"))
     check_a11y(page)
