@@ -80,6 +80,7 @@ def cluster_total(report_map, role, query: dict, zoom: int) -> int:
         QueryDict(mutable=True) | query, categories=list(report_map.categories.all()), role=role
     )
     assert form.is_valid(), form.errors
+    assert form.area is not None, "a cluster total is asked for a box"
     view = map_view(report_map, role, form.area, zoom, form.filters())
     assert view.kind == "clusters"
     return view.total
