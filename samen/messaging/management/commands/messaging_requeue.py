@@ -8,14 +8,13 @@ In this order, so that nothing is enqueued twice:
 """
 
 import sys
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from samen.core import taskqueue
+from samen.core.progress import progress_bar
 from samen.messaging.gateways import smssync
 from samen.messaging.tasks import requeue_stuck, requeue_unrouted
 
@@ -56,7 +55,7 @@ class Command(BaseCommand):
         stream = options.get("stderr") or sys.stderr
         waited = timedelta(minutes=minutes)
 
-        with self._bar(stream, _("Lost tasks"), "task") as progress:
+        with progress_bar(stream, _("Lost tasks"), "task") as progress:
             requeued, given_up = taskqueue.recover_lost_claims(
                 running_for=timedelta(minutes=running_minutes), progress=progress
             )
@@ -65,14 +64,14 @@ class Command(BaseCommand):
             % {"requeued": requeued, "failed": given_up}
         )
 
-        with self._bar(stream, _("Inbound"), "message") as progress:
+        with progress_bar(stream, _("Inbound"), "message") as progress:
             enqueued, failed = requeue_unrouted(received_for=waited, progress=progress)
         self.stdout.write(
             _("Inbound: %(enqueued)d unrouted message(s) enqueued again, %(failed)d failed")
             % {"enqueued": enqueued, "failed": failed}
         )
 
-        with self._bar(stream, _("Outbound"), "message") as progress:
+        with progress_bar(stream, _("Outbound"), "message") as progress:
             count = requeue_stuck(queued_for=waited, progress=progress)
         self.stdout.write(_("Outbound: %(count)d queued message(s) enqueued again") % {"count": count})
 
@@ -82,26 +81,3 @@ class Command(BaseCommand):
             _("SMSSync: %(requeued)d unconfirmed message(s) queued again, %(failed)d failed")
             % {"requeued": requeued, "failed": failed}
         )
-
-    @staticmethod
-    @contextmanager
-    def _bar(stream, description: str, unit: str):
-        bar = tqdm(
-            file=stream,
-            unit=unit,
-            desc=description,
-            dynamic_ncols=True,
-            mininterval=0.2,
-            leave=False,
-            disable=None,
-        )
-
-        def progress(done: int, total: int) -> None:
-            if bar.total != total:
-                bar.reset(total=total)
-            bar.update(done - bar.n)
-
-        try:
-            yield progress
-        finally:
-            bar.close()

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
+from samen.core.progress import progress_bar
 from samen.reports import tasks
 
 
@@ -33,26 +33,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, minutes, **options):
         stream = options.get("stderr") or sys.stderr
-        bar = tqdm(
-            file=stream,
-            unit="delivery",
-            desc=_("Webhooks"),
-            dynamic_ncols=True,
-            mininterval=0.2,
-            leave=False,
-            disable=None,
-        )
-
-        def progress(done: int, total: int) -> None:
-            if bar.total != total:
-                bar.reset(total=total)
-            bar.update(done - bar.n)
-
-        try:
+        with progress_bar(stream, _("Webhooks"), "delivery") as progress:
             requeued, failed = tasks.recover_deliveries(progress=progress)
             enqueued = tasks.requeue_deliveries(queued_for=timedelta(minutes=minutes), progress=progress)
-        finally:
-            bar.close()
         self.stdout.write(
             _("Webhooks: %(requeued)d stuck delivery(ies) sent again, %(failed)d failed")
             % {"requeued": requeued, "failed": failed}
