@@ -49,7 +49,7 @@ NAME = "map_clusters_1m"
 SLUG = "bench-map-clusters"
 EMAIL = "map-owner@bench.samen.invalid"
 # A seed version: a kept database reuses a seed only when this and the count match.
-SEED_VERSION = "clusters-v1"
+SEED_VERSION = "clusters-v2"
 REPORTS = int(os.environ.get("BENCH_MAP_REPORTS", "1000000"))
 ZOOMS = range(2, 17)
 BOXES_PER_ZOOM = 6
@@ -458,8 +458,11 @@ def seed(count: int) -> dict:
                     lat, lng = rng.gauss(lat0, sigma), rng.gauss(lng0, sigma)
                     category = rng.choice(leanings[town_index])
                 lat, lng = round(max(-89.0, min(89.0, lat)), 6), round(max(-179.0, min(179.0, lng)), 6)
-                # As Report.compute_cells(): each resolution from the point (H3 cells do not nest exactly).
-                cells = [basic_int.latlng_to_cell(lat, lng, resolution) for resolution in range(2, 10)]
+                # As Report.compute_cells(): the r9 cell from the point, the coarser ones its ancestors.
+                finest = basic_int.latlng_to_cell(lat, lng, 9)
+                cells = [basic_int.cell_to_parent(finest, resolution) for resolution in range(2, 9)] + [
+                    finest
+                ]
                 status = rng.choice(statuses)
                 event_at = latest - timedelta(seconds=rng.randrange(365 * 86400))
                 event_db = adapt(event_at)

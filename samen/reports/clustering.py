@@ -63,6 +63,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from h3.api import basic_int as h3_int
 
 from samen.core.access import Role
 
@@ -192,11 +193,36 @@ class BBox:
         return EARTH_RADIUS_KM**2 * math.radians(self.width) * (math.sin(north) - math.sin(south))
 
     def filter(self, reports: QuerySet[Report]) -> QuerySet[Report]:
-        """The reports inside the box, exactly (for points and the list)."""
+        """The reports inside the box, exactly (for points and the list).
+
+        On SQLite, which has no statistics, through the place index that leads with the latitude
+        unless the box is far taller than wide: that index holds the longitude too, so the
+        reports of the box's band of latitudes are tested without reading them, where the
+        longitude index would read every report of its band of longitudes (see Band.filter).
+        """
+        latitude, longitude = "latitude", "longitude"
+        if connection.vendor == "sqlite":
+            if self.north - self.south <= TALL_BOX * self.width:
+                reports, longitude = _unindexed(reports, "longitude")
+            else:
+                reports, latitude = _unindexed(reports, "latitude")
         inside = Q()
         for west, east in self.spans():
-            inside |= Q(longitude__gte=west, longitude__lte=east)
-        return reports.filter(inside, latitude__gte=self.south, latitude__lte=self.north)
+            inside |= Q(**{f"{longitude}__gte": west, f"{longitude}__lte": east})
+        return reports.filter(inside, **{f"{latitude}__gte": self.south, f"{latitude}__lte": self.north})
+
+
+# A box at most this many times taller than wide (in degrees) is read through the latitude index.
+TALL_BOX = 4.0
+
+
+def _unindexed(reports: QuerySet[Report], name: str) -> tuple[QuerySet[Report], str]:
+    """The reports with an alias of a column that SQLite will not look up through an index
+    (a unary plus: SQLite's documented way), and the alias's name."""
+    alias = f"{name}_unindexed"
+    return reports.alias(
+        **{alias: Func(F(name), template="+%(expressions)s", output_field=FloatField())}
+    ), alias
 
 
 def covering_cells(bbox: BBox, resolution: int, mode: str = "overlap") -> set[int]:
@@ -215,21 +241,18 @@ def covering_cells(bbox: BBox, resolution: int, mode: str = "overlap") -> set[in
             edge = [west + (east - west) * i / max(1, math.ceil((east - west) / EDGE_STEP_DEGREES))
                     for i in range(max(1, math.ceil((east - west) / EDGE_STEP_DEGREES)) + 1)]  # fmt: skip
             ring = [(south, lng) for lng in edge] + [(north, lng) for lng in reversed(edge)]
-            shape = h3.LatLngPoly(ring)
-            cells.update(
-                h3.str_to_int(cell) for cell in h3.polygon_to_cells_experimental(shape, resolution, mode)
-            )
+            cells.update(h3_int.polygon_to_cells_experimental(h3.LatLngPoly(ring), resolution, mode))
     return cells
 
 
 # --- Exact totals: whole cells inside the box, and the reports along its edges ----------------------
 
-# How far any point of a cell can lie from the cell's centre, in average edge lengths of its
-# resolution (for r0 and r1: any point of the r2 cells under it, as their clusters are the r2
-# cells' parents). Measured over every cell of r0-r3 and 20,000 random cells of r4-r9 each: at
-# most 1.102 (and 1.111 for r2 cells under an r0 cell); the rest is margin.
-# test_clustering_exact.py measures it again.
-CELL_REACH = 1.25
+# How far any report of a cell can lie from the cell's centre, in average edge lengths of its
+# resolution. A report's cell is the ancestor of its r9 cell, so a cell's reports lie in its r9
+# descendants, which reach a little past its own hexagon: measured on random cells of r0-r8, at
+# most 1.143 (a single r9 cell: 1.10); the rest is margin. test_clustering_exact.py measures it
+# again.
+CELL_REACH = 1.3
 # Added to every margin: the database compares decimals with the box's floats.
 EPSILON_DEGREES = 1e-7
 
@@ -269,38 +292,47 @@ class Band:
             & bound(longitude, self.east, False, self.east_open)
         )
 
-    def filter(self, reports: QuerySet[Report]) -> QuerySet[Report]:
-        """The reports in the band, read through the place index of its narrow side.
+    def narrow_q(self) -> Q:
+        """The band as a filter that reads it through the place index of its narrow side.
 
         A band is a strip: a few cells deep along one edge of the box, the box long. SQLite has
         no statistics, and given a range on each of two indexes (one leads with the latitude,
         the other with the longitude) it may take the long side's, reading every report of the
-        box's width (a million at a country's zoom) to keep the few in the strip. A unary plus
-        keeps the long side off its index (SQLite's documented way); PostgreSQL's planner
-        knows how the reports are spread and chooses by itself.
+        box's width (a million at a country's zoom) to keep the few in the strip. On SQLite the
+        long side is compared through an alias with a unary plus, which keeps it off its index
+        (SQLite's documented way; see `_unindexed`); PostgreSQL's planner knows how the reports
+        are spread and chooses by itself.
         """
         if connection.vendor != "sqlite":
-            return reports.filter(self.q())
+            return self.q()
         long_side = "longitude" if self.east - self.west >= self.north - self.south else "latitude"
-        unindexed = f"{long_side}_unindexed"
-        reports = reports.alias(
-            **{unindexed: Func(F(long_side), template="+%(expressions)s", output_field=FloatField())}
-        )
-        return reports.filter(self.q(**{long_side: unindexed}))
+        return self.q(**{long_side: f"{long_side}_unindexed"})
 
 
 @dataclass(frozen=True)
 class Split:
     """A box as whole cells and edge bands.
 
-    Every report in an `interior` cell is inside the box, so those cells are counted whole from
-    the summaries. Every report in the box outside the bands is in an interior cell. The bands
-    (disjoint, together the box less its core) hold the rest: the reports there whose cell is not
-    interior are counted one by one, with the same filters as the list.
+    `covered` holds, per resolution (the clusters' first, then finer ones), cells that lie wholly
+    inside the box, none inside another: their reports are counted from the summaries, each
+    under its cell's ancestor at the clusters' resolution. Cells nest exactly (a report's cell at
+    every resolution is the ancestor of its r9 cell: Report.compute_cells), so a report is in at
+    most one covered cell. Every report in the box outside the bands is in a covered cell. The
+    bands (disjoint, together the box less its core) hold the rest: the reports there that no
+    covered cell holds are counted one by one, with the same filters as the list.
+
+    The finer resolutions tile the edges of the box: the clusters' own cells along an edge reach
+    out of the box, their finer descendants reach much less far, so the bands, and the reports
+    read one by one, are thin.
     """
 
-    interior: frozenset[int]
+    covered: tuple[tuple[int, frozenset[int]], ...]
     bands: tuple[Band, ...]
+
+    @property
+    def cells(self) -> frozenset[int]:
+        """Every covered cell, whatever its resolution."""
+        return frozenset().union(*(cells for _resolution, cells in self.covered))
 
 
 def _longitude_reach(reach_radians: float, latitude_degrees: float) -> float | None:
@@ -314,55 +346,233 @@ def _longitude_reach(reach_radians: float, latitude_degrees: float) -> float | N
 
 
 STRIP_DEGREES = 10.0
+# How many resolutions finer than the clusters' tile the edges of a box, and how many cells one of
+# them may add (a larger tiling stops a resolution earlier, and its band is read one by one).
+FINER_LEVELS = 2
+LEVEL_CELLS = 8000
 
 
 def _wrap(longitude: float) -> float:
     return longitude - 360 if longitude > 180 else longitude + 360 if longitude < -180 else longitude
 
 
-def split_box(bbox: BBox, resolution: int) -> Split:
-    """The box's interior cells at this resolution and the bands along its edges (see Split).
+@dataclass(frozen=True)
+class _Strip:
+    """A strip of latitudes of a level's core. `reach_lng` is None when cells may reach across the
+    whole box in longitude there (near a pole, or a narrow box): the strip is all band."""
 
-    A cell is interior when its centre lies so far inside the box that no point of the cell can be
-    outside it. The box's core (its inside less twice that reach) holds only points of interior
-    cells; the bands around the core hold the rest. A degree of longitude shrinks towards the
-    poles, so the reach in longitude is worked out per strip of latitude.
-    """
+    south: float
+    north: float
+    last: bool
+    reach_lng: float | None = None
+    low: float = 0.0  # the latitudes of the centres of the cells of the strip's points
+    high: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One resolution's core (the box less twice its cells' reach) cut into strips."""
+
+    resolution: int
+    core_south: float
+    core_north: float
+    strips: tuple[_Strip, ...]
+
+    def centre_boxes(self, west: float, east: float) -> list[tuple[float, float, float, float]]:
+        """(south, north, west, east) boxes holding the centres of every cell of this resolution
+        that lies wholly inside the box, for the core's points outside the side bands."""
+        return [
+            (strip.low, strip.high, west + strip.reach_lng, east - strip.reach_lng)
+            for strip in self.strips
+            if strip.reach_lng is not None
+        ]
+
+    def inner(self, west: float, east: float) -> tuple[float, float, float, float] | None:
+        """A box whose every point lies in a covered cell once this level is counted, or None."""
+        reaches = [strip.reach_lng for strip in self.strips]
+        if not reaches or any(reach is None for reach in reaches):
+            return None
+        widest = max(reach for reach in reaches if reach is not None)
+        return self.core_south, self.core_north, west + 2 * widest, east - 2 * widest
+
+
+def _level(bbox: BBox, resolution: int, bulge: float) -> _Level | None:
+    """The resolution's core and strips, or None when the box is too low for any whole cell."""
     reach = CELL_REACH * h3.average_hexagon_edge_length(resolution, "km") / EARTH_RADIUS_KM
     reach_lat = math.degrees(reach) + EPSILON_DEGREES
-    # H3 finds the centres inside polygons whose north and south edges stray from the parallels.
-    bulge = parallel_bulge(bbox) + EPSILON_DEGREES
-    width = bbox.width
-    west, east = bbox.west, bbox.west + width  # on the unwrapped line: east may pass 180
     depth_lat = 2 * (reach_lat + bulge)
     core_south, core_north = bbox.south + depth_lat, bbox.north - depth_lat
     if core_south >= core_north:
-        return Split(frozenset(), _unwrapped(bbox, (Band(bbox.south, bbox.north, west, east),)))
-    interior: set[int] = set()
-    bands = [
-        Band(core_north, bbox.north, west, east, south_open=True),
-        Band(bbox.south, core_south, west, east, north_open=True),
-    ]
-    strips = max(1, math.ceil((core_north - core_south) / STRIP_DEGREES))
-    height = (core_north - core_south) / strips
-    for n in range(strips):
+        return None
+    strips = []
+    count = max(1, math.ceil((core_north - core_south) / STRIP_DEGREES))
+    height = (core_north - core_south) / count
+    for n in range(count):
         south = core_south + n * height
-        north = core_north if n == strips - 1 else south + height
-        last = n == strips - 1
+        last = n == count - 1
+        north = core_north if last else south + height
         # The centres of the cells of this strip's points, as H3 may place them: within reach_lat
         # of the strip, give or take the bulge of the polygon drawn around them.
         low, high = south - reach_lat - bulge, north + reach_lat + bulge
-        latitude = max(abs(low - bulge), abs(high + bulge))
-        reach_lng = _longitude_reach(reach, latitude)
-        if reach_lng is None or width <= 4 * (reach_lng + EPSILON_DEGREES):
-            bands.append(Band(south, north, west, east, north_open=not last))
+        reach_lng = _longitude_reach(reach, max(abs(low - bulge), abs(high + bulge)))
+        if reach_lng is None or bbox.width <= 4 * (reach_lng + EPSILON_DEGREES):
+            strips.append(_Strip(south, north, last))
+        else:
+            strips.append(_Strip(south, north, last, reach_lng + EPSILON_DEGREES, low, high))
+    return _Level(resolution, core_south, core_north, tuple(strips))
+
+
+def _minus(box, hole) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The parts of a (south, north, west, east) box outside a hole (None: no hole), each with the
+    side of the hole it lies on."""
+    south, north, west, east = box
+    if hole is None:
+        return [("all", box)]
+    h_south, h_north, h_west, h_east = hole
+    if h_south >= h_north or h_west >= h_east:
+        return [("all", box)]
+    parts = []
+    if north > h_north:
+        parts.append(("north", (max(south, h_north), north, west, east)))
+    if south < h_south:
+        parts.append(("south", (south, min(north, h_south), west, east)))
+    mid_south, mid_north = max(south, h_south), min(north, h_north)
+    if mid_south < mid_north:
+        if west < h_west:
+            parts.append(("west", (mid_south, mid_north, west, min(east, h_west))))
+        if east > h_east:
+            parts.append(("east", (mid_south, mid_north, max(west, h_east), east)))
+    return [(side, part) for side, part in parts if part[0] < part[1] and part[2] < part[3]]
+
+
+def _centres_in(boxes: list[tuple[float, float, float, float]], resolution: int) -> set[int]:
+    """Every cell at this resolution whose centre lies in one of these (south, north, west, east)
+    boxes (longitudes on the unwrapped line), with one polygon for all of them.
+
+    H3 fills a polygon whose edges are geodesics, which stray from the parallels: the polygon is
+    the boxes' hull grown by that much, and each centre found is then tested against the boxes.
+    """
+    if not boxes:
+        return set()
+    south, north = min(box[0] for box in boxes), max(box[1] for box in boxes)
+    west, east = min(box[2] for box in boxes), max(box[3] for box in boxes)
+    hull = BBox(south, _wrap(west), north, _wrap(east))
+    grow = parallel_bulge(hull) + EPSILON_DEGREES
+    hull = replace(hull, south=max(-90.0, south - grow), north=min(90.0, north + grow))
+    found = set()
+    for cell in covering_cells(hull, resolution, "center"):
+        lat, lng = h3_int.cell_to_latlng(cell)
+        for box_south, box_north, box_west, box_east in boxes:
+            if box_south <= lat <= box_north and any(
+                box_west <= unwrapped <= box_east for unwrapped in (lng, lng + 360, lng - 360)
+            ):
+                found.add(cell)
+                break
+    return found
+
+
+def _area_km2(box) -> float:
+    """Roughly how many square kilometres a (south, north, west, east) box covers."""
+    south, north, west, east = box
+    return BBox(south, _wrap(west), north, _wrap(east)).area_km2() if west < east and south < north else 0.0
+
+
+def split_box(bbox: BBox, resolution: int, finest: int = 9) -> Split:
+    """The box's covered cells, from this resolution to at most `finest`, and its bands (see Split).
+
+    A cell is covered when its centre lies so far inside the box that no point of it can be
+    outside, and no coarser covered cell holds it. At the clusters' resolution that is every cell
+    deep enough inside; each finer resolution only looks near the edges, where the coarser cells
+    could not reach, so it adds a tiling of the edges rather than of the whole box. The box's
+    core at the finest resolution (its inside less twice that resolution's reach) holds only
+    points of covered cells; the bands around that core hold the rest. A degree of longitude
+    shrinks towards the poles, so the reach in longitude is worked out per strip of latitude.
+    """
+    bulge = parallel_bulge(bbox) + EPSILON_DEGREES
+    west, east = bbox.west, bbox.west + bbox.width  # on the unwrapped line: east may pass 180
+    covered: list[tuple[int, frozenset[int]]] = []
+    chosen: dict[int, set[int]] = {}
+    final: _Level | None = None
+    inner = None
+    for level_resolution in range(resolution, min(finest, resolution + FINER_LEVELS) + 1):
+        level = _level(bbox, level_resolution, bulge)
+        if level is None:
             continue
-        reach_lng += EPSILON_DEGREES
-        centres = BBox(low, _wrap(west + reach_lng), high, _wrap(east - reach_lng))
-        interior |= covering_cells(centres, resolution, "center")
-        bands.append(Band(south, north, west, west + 2 * reach_lng, north_open=not last, east_open=True))
-        bands.append(Band(south, north, east - 2 * reach_lng, east, north_open=not last, west_open=True))
-    return Split(frozenset(interior), _unwrapped(bbox, tuple(bands)))
+        sides: dict[str, list[tuple[float, float, float, float]]] = {}
+        for box in level.centre_boxes(west, east):
+            for side, part in _minus(box, inner):
+                sides.setdefault(side, []).append(part)
+        area = sum(_area_km2(part) for parts in sides.values() for part in parts)
+        if level_resolution > resolution and area > LEVEL_CELLS * h3.average_hexagon_area(
+            level_resolution, "km^2"
+        ):
+            break
+        found: set[int] = set()
+        for parts in sides.values():
+            found |= _centres_in(parts, level_resolution)
+        # A cell's ancestors from its bits (parent_masks): far quicker than asking h3 for each.
+        ancestors = [(*parent_masks(coarser), cells) for coarser, cells in chosen.items() if cells]
+        cells = {
+            cell
+            for cell in found
+            if not any((cell & keep) | bits in cells for keep, bits, cells in ancestors)
+        }
+        chosen[level_resolution] = cells
+        if cells:
+            covered.append((level_resolution, frozenset(cells)))
+        final = level
+        inner = level.inner(west, east)
+    if final is None:
+        return Split((), _unwrapped(bbox, (Band(bbox.south, bbox.north, west, east),)))
+    bands = [
+        Band(final.core_north, bbox.north, west, east, south_open=True),
+        Band(bbox.south, final.core_south, west, east, north_open=True),
+    ]
+    for run in _runs(final.strips):
+        if run.widest is None:
+            bands.append(Band(run.south, run.north, west, east, north_open=not run.last))
+            continue
+        width = 2 * run.widest
+        bands.append(Band(run.south, run.north, west, west + width, north_open=not run.last, east_open=True))
+        bands.append(Band(run.south, run.north, east - width, east, north_open=not run.last, west_open=True))
+    return Split(tuple(covered), _unwrapped(bbox, tuple(bands)))
+
+
+# Neighbouring strips whose side bands differ in width by at most this factor share their bands.
+RUN_WIDTH = 1.25
+
+
+@dataclass
+class _Run:
+    south: float
+    north: float
+    last: bool
+    widest: float | None  # None: the run is all band
+    narrowest: float | None
+
+
+def _runs(strips: tuple[_Strip, ...]) -> list[_Run]:
+    """The strips joined into runs, each with the widest reach of its strips. A wider side band
+    still holds every point that a narrower one held, so the bands still hold every point no
+    covered cell holds; fewer bands are fewer queries (a world map has 17 strips)."""
+    runs: list[_Run] = []
+    for strip in strips:
+        run = runs[-1] if runs else None
+        reach = strip.reach_lng
+        if run is not None and reach is None and run.widest is None:
+            run.north, run.last = strip.north, strip.last
+        elif (
+            run is not None
+            and reach is not None
+            and run.widest is not None
+            and run.narrowest is not None
+            and max(reach, run.widest) <= RUN_WIDTH * min(reach, run.narrowest)
+        ):
+            run.north, run.last = strip.north, strip.last
+            run.widest, run.narrowest = max(run.widest, reach), min(run.narrowest, reach)
+        else:
+            runs.append(_Run(strip.south, strip.north, strip.last, reach, reach))
+    return runs
 
 
 def _unwrapped(bbox: BBox, bands: tuple[Band, ...]) -> tuple[Band, ...]:
@@ -800,7 +1010,11 @@ def cluster_rows(
     must always agree, which is how the tests check the triggers. `categories` (the map's) tell
     whether a category filter is one category's subtree; without them they are fetched when needed.
     """
-    split = split_box(bbox, resolution)
+    # The tag-day counts stop at r8 (DATED_TAG_RESOLUTIONS): their edges are tiled no finer.
+    finest = (
+        DATED_TAG_RESOLUTIONS if filters.category_ids and filters.dated else STORED_RESOLUTIONS
+    ).stop - 1
+    split = split_box(bbox, resolution, finest)
     if categories is None and filters.category_ids and not from_reports:
         categories = list(report_map.categories.all())
     parts = _per_category_parts(
@@ -867,11 +1081,11 @@ def _per_category_parts(report_map, role, bbox, resolution, split, filters, cate
         return [_per_category_from_reports(report_map, role, bbox, resolution, None, filters)]
 
     def reports(narrowed: MapFilters) -> tuple[str, list]:
-        return _per_category_from_reports(report_map, role, bbox, resolution, split.interior, narrowed)
+        return _per_category_from_reports(report_map, role, bbox, resolution, split, narrowed)
 
     def summary(table: str, where: list[str] | None = None, params: list | None = None) -> tuple[str, list]:
         return _per_category_from_summary(
-            table, report_map, role, resolution, split.interior, filters, where or [], params or []
+            table, report_map, role, resolution, split, filters, where or [], params or []
         )
 
     if from_reports:
@@ -889,7 +1103,7 @@ def _per_category_parts(report_map, role, bbox, resolution, split, filters, cate
     elif not filters.dated:
         table = "reports_cellcount"
     parts = []
-    if split.interior:
+    if split.covered:
         if filters.dated:
             first, last = filters.whole_days()
             if first is not None and last is not None and first >= last:
@@ -915,33 +1129,30 @@ def _day_start(day: int) -> datetime:
     return datetime.fromtimestamp(day * SECONDS_PER_DAY, tz=UTC)
 
 
+def _stored(covered: tuple[tuple[int, frozenset[int]], ...]) -> set[int]:
+    """The covered cells as the summaries store them: r0 and r1 cells (never stored) as their r2
+    children, which hold exactly their reports, as cells nest exactly."""
+    cells: set[int] = set()
+    for resolution, members in covered:
+        if resolution >= STORED_RESOLUTIONS.start:
+            cells |= members
+        else:
+            cells.update(
+                child for cell in members for child in h3_int.cell_to_children(cell, STORED_RESOLUTIONS.start)
+            )
+    return cells
+
+
 def _per_category_from_summary(
-    table, report_map, role, resolution, cells, filters, where, params
+    table, report_map, role, resolution, split: Split, filters, where, params
 ) -> tuple[str, list]:
-    """(cell, category, n, sum_lat, sum_lng) rows from one of the summaries the triggers keep."""
+    """(cell, category, n, sum_lat, sum_lng) rows from one of the summaries the triggers keep: the
+    covered cells, each counted under its ancestor at the clusters' resolution (from the bits)."""
     statuses = visible_statuses(role, filters)
     where = ["report_map_id = %s", *where]
     params = [report_map.pk, *params]
-    if resolution >= STORED_RESOLUTIONS.start:
-        cell = "cell"
-        condition, values = _in_list("cell", cells)
-    elif table in ("reports_cellday", "reports_celltagday"):
-        # r0 and r1 are not stored: group r2 cells by their parent, computed from the bits. The day
-        # counts are keyed (cell, day): naming the r2 children lets each be one range of days.
-        keep, bits = parent_masks(resolution)
-        cell = f"((cell & {keep}) | {bits})"
-        children = {
-            h3.str_to_int(child)
-            for parent in cells
-            for child in h3.cell_to_children(h3.int_to_str(parent), STORED_RESOLUTIONS.start)
-        }
-        condition, values = _in_list("cell", children)
-    else:
-        keep, bits = parent_masks(resolution)
-        cell = f"((cell & {keep}) | {bits})"
-        low, high = resolution_range(STORED_RESOLUTIONS.start)
-        where.append(f"cell BETWEEN {low} AND {high}")
-        condition, values = _in_list(cell, cells)
+    keep, bits = parent_masks(resolution)
+    condition, values = _in_list("cell", _stored(split.covered))
     where.append(condition)
     params += values
     status_condition, status_values = _in_list("status", statuses)
@@ -951,7 +1162,8 @@ def _per_category_from_summary(
         where.append("source = %s")
         params.append(filters.source)
     sql = f"""
-        SELECT {cell} AS cell, category_id AS category, SUM(n) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lng) AS sum_lng
+        SELECT ((cell & {keep}) | {bits}) AS cell, category_id AS category,
+               SUM(n) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lng) AS sum_lng
         FROM {table}
         WHERE {" AND ".join(where)}
         GROUP BY 1, 2
@@ -959,51 +1171,60 @@ def _per_category_from_summary(
     return sql, params
 
 
-def _per_category_from_reports(report_map, role, bbox, resolution, cells, filters) -> tuple[str, list]:
-    """The same rows from the reports: those in `cells` (interior cells, wholly inside the box), or
-    with `cells=None` every report in the box."""
+def _per_category_from_reports(
+    report_map, role, bbox, resolution, split: Split | None, filters
+) -> tuple[str, list]:
+    """The same rows from the reports: those in the split's covered cells (wholly inside the box),
+    or with `split=None` every report in the box."""
     reports = filters.apply(reports_for_viewer(role, report_map), role)
-    reports, cell = _in_cells(reports, resolution, cells)
-    if cells is None:
-        reports = bbox.filter(reports)
-    else:
-        # The box grown by a cell's size lets the (map, status, latitude, longitude) index narrow
-        # the rows before the cell test; a cell reaches at most about two edges from its centre.
-        reach = 2.5 * h3.average_hexagon_edge_length(resolution, "km") / 111.0
-        reports = reports.filter(latitude__gte=bbox.south - reach, latitude__lte=bbox.north + reach)
+    reports, cell = _in_cells(reports, resolution)
+    if split is None:
+        return _grouped(bbox.filter(reports), cell)
+    reports = reports.extra(where=[_covered_sql(split.covered)])  # noqa: S610
+    # The box grown by a cell's size lets the (map, status, latitude, longitude) index narrow
+    # the rows before the cell test; a cell reaches at most about two edges from its centre.
+    reach = 2.5 * h3.average_hexagon_edge_length(resolution, "km") / 111.0
+    reports = reports.filter(latitude__gte=bbox.south - reach, latitude__lte=bbox.north + reach)
     return _grouped(reports, cell)
 
 
 def _per_category_on_edges(report_map, role, resolution, split: Split, filters) -> list[tuple[str, list]]:
-    """The rows of the reports in the box's edge bands whose cells are not interior, one query per
-    band: each band is a plain range of latitudes and longitudes, which the place index reads."""
+    """The rows of the reports in the box's edge bands that no covered cell holds, one query per
+    band: each band is a plain range of latitudes and longitudes, which a place index reads (in
+    one query, neither database reads the bands through their indexes)."""
+    if not split.bands:
+        return []
     reports = filters.apply(reports_for_viewer(role, report_map), role, date_index=False)
-    reports, cell = _in_cells(reports, resolution, None)
-    if split.interior:
-        outside = f"NOT ({_cell_sql(resolution)} IN ({_literal_cells(split.interior)}))"
-        reports = reports.extra(where=[outside])  # noqa: S610
-    return [_grouped(band.filter(reports), cell) for band in split.bands]
+    reports, cell = _in_cells(reports, resolution)
+    if split.covered:
+        reports = reports.extra(where=[f"NOT {_covered_sql(split.covered)}"])  # noqa: S610
+    if connection.vendor == "sqlite":
+        reports, _name = _unindexed(reports, "latitude")
+        reports, _name = _unindexed(reports, "longitude")
+    return [_grouped(reports.filter(band.narrow_q()), cell) for band in split.bands]
 
 
-def _in_cells(reports: QuerySet[Report], resolution: int, cells) -> tuple[QuerySet[Report], Combinable]:
-    """The reports narrowed to these cells (None: any located report), and their cell's expression."""
+def _in_cells(reports: QuerySet[Report], resolution: int) -> tuple[QuerySet[Report], Combinable]:
+    """The located reports, and their cell's expression at this resolution."""
     cell: Combinable
     if resolution >= STORED_RESOLUTIONS.start:
-        cell = F(f"h3_r{resolution}")
-        reports = reports.filter(**{f"h3_r{resolution}__isnull": False})
-        if cells is not None:
-            reports = reports.extra(where=[f"{_cell_sql(resolution)} IN ({_literal_cells(cells)})"])  # noqa: S610
-    else:
-        keep, bits = parent_masks(resolution)
-        cell = F("h3_r2").bitand(keep).bitor(bits)
-        reports = reports.filter(h3_r2__isnull=False).alias(parent=cell)
-        if cells is not None:
-            reports = reports.extra(where=[f"{_cell_sql(resolution)} IN ({_literal_cells(cells)})"])  # noqa: S610
-    return reports, cell
+        return reports.filter(**{f"h3_r{resolution}__isnull": False}), F(f"h3_r{resolution}")
+    keep, bits = parent_masks(resolution)
+    cell = F("h3_r2").bitand(keep).bitor(bits)
+    return reports.filter(h3_r2__isnull=False).alias(parent=cell), cell
+
+
+def _covered_sql(covered: tuple[tuple[int, frozenset[int]], ...]) -> str:
+    """Whether a report is in a covered cell, in SQL: its own cell at each covered resolution (r0
+    and r1 ones from the bits of its r2 cell)."""
+    tests = [
+        f"{_cell_sql(resolution)} IN ({_literal_cells(cells)})" for resolution, cells in covered if cells
+    ]
+    return "(" + " OR ".join(tests) + ")" if tests else "(1 = 0)"
 
 
 def _cell_sql(resolution: int) -> str:
-    """A report's cell at this resolution in SQL (r0 and r1: the parent of its r2 cell, from the bits)."""
+    """A report's cell at this resolution in SQL (r0 and r1: the ancestor of its r2 cell, from the bits)."""
     if resolution >= STORED_RESOLUTIONS.start:
         return f'"reports_report"."h3_r{resolution}"'
     keep, bits = parent_masks(resolution)
@@ -1115,9 +1336,16 @@ def in_box(report_map: ReportMap, role: Role, bbox: BBox, filters: MapFilters) -
 def _points(report_map, role, bbox, filters) -> list[dict[str, Any]] | None:
     """The reports in the box, newest first, or None when there are more than POINT_LIMIT."""
     reports = in_box(report_map, role, bbox, filters)
+    newest: Any = "event_at"
+    if connection.vendor == "sqlite":
+        # Points are asked for a street, or for a box known to hold few reports. Sorted on the
+        # plain column, SQLite (which has no statistics) reads the event_at index newest first
+        # and tests every report of the map against the box; the unary plus keeps the sort off
+        # that index, so the place index finds the box's few reports, which are then sorted.
+        newest = Func(F("event_at"), template="+%(expressions)s", output_field=DateTimeField())
     # The box filter leaves out unlocated reports, so the coordinates are never None here.
     rows: list[tuple[Any, ...]] = list(
-        reports.order_by("-event_at", "-id").values_list(
+        reports.order_by(newest.desc() if not isinstance(newest, str) else "-event_at", "-id").values_list(
             "pk", "public_title", "latitude", "longitude", "primary_category_id"
         )[: POINT_LIMIT + 1]
     )

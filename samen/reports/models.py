@@ -142,7 +142,6 @@ class ReportMap(models.Model):
             or country_at(self.initiative.latitude, self.initiative.longitude)
         )
 
-
     @property
     def zone_name(self) -> str:
         """The map's time zone, or the site's when the map has none."""
@@ -322,10 +321,18 @@ class Report(Place):
             for resolution in H3_RESOLUTIONS:
                 setattr(self, f"h3_r{resolution}", None)
             return
+        # The finest cell from the point, the coarser ones its ancestors: H3 cells do not nest
+        # exactly (a point's r6 cell is not always its r7 cell's parent), and the map counts a
+        # box's edges with cells of several resolutions, which must nest (clustering.split_box).
         # h3's integer API: the same cells, without making and parsing a hex string for each.
-        lat, lng = float(self.latitude), float(self.longitude)
+        finest = max(H3_RESOLUTIONS)
+        cell = h3_int.latlng_to_cell(float(self.latitude), float(self.longitude), finest)
         for resolution in H3_RESOLUTIONS:
-            setattr(self, f"h3_r{resolution}", h3_int.latlng_to_cell(lat, lng, resolution))
+            setattr(
+                self,
+                f"h3_r{resolution}",
+                cell if resolution == finest else h3_int.cell_to_parent(cell, resolution),
+            )
 
     def phone_region(self) -> str | None:
         """The country whose local numbers the text's numbers are read as: the map's, else the sender's."""

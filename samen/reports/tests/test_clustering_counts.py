@@ -60,9 +60,9 @@ def expected(reports, resolution, statuses=(Report.Status.PUBLISHED,), keep=lamb
     groups = defaultdict(list)
     for report in reports:
         if report.status in statuses and keep(report):
-            cell = h3.str_to_int(
-                h3.latlng_to_cell(float(report.latitude), float(report.longitude), resolution)
-            )
+            # A report's cell at any resolution is the ancestor of its r9 cell (cells nest).
+            finest = h3.latlng_to_cell(float(report.latitude), float(report.longitude), 9)
+            cell = h3.str_to_int(h3.cell_to_parent(finest, resolution))
             groups[cell].append(report)
     return {
         cell: (

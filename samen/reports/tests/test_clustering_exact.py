@@ -15,6 +15,7 @@ from decimal import Decimal
 import h3
 import pytest
 from django.http import QueryDict
+from h3.api import basic_int as h3_int
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -119,8 +120,7 @@ def test_a_box_cutting_through_cells_counts_only_the_reports_inside_it(scattered
         1
         for report in scattered
         if report.status == Report.Status.PUBLISHED
-        and h3.str_to_int(h3.latlng_to_cell(float(report.latitude), float(report.longitude), view.resolution))
-        in {cluster.cell for cluster in view.clusters}
+        and getattr(report, f"h3_r{view.resolution}") in {cluster.cell for cluster in view.clusters}
     )
 
     assert view.total == list_count(report_map, Role.ANONYMOUS, query)
@@ -228,38 +228,40 @@ def test_the_clusters_endpoint_and_the_list_page_agree(client, scattered, report
 # --- The geometry, without a database ---------------------------------------------------------------
 
 
-def reach_ratio(cell: int, centre=None) -> float:
-    """How far the cell's farthest vertex lies from `centre` (its own by default), in average edges."""
-    resolution = h3.get_resolution(h3.int_to_str(cell))
-    centre = centre or h3.cell_to_latlng(h3.int_to_str(cell))
-    farthest = max(
-        h3.great_circle_distance(centre, vertex, "km") for vertex in h3.cell_to_boundary(h3.int_to_str(cell))
-    )
+def reach_ratio(cell: int) -> float:
+    """How far the farthest vertex of the cell's r9 descendants (where its reports can lie) is from
+    its centre, in average edges of its resolution: a search that opens only the children that
+    could reach farther than the farthest vertex found so far."""
+    resolution = h3_int.get_resolution(cell)
+    centre = h3_int.cell_to_latlng(cell)
+    farthest, todo = 0.0, [cell]
+    while todo:
+        current = todo.pop()
+        level = h3_int.get_resolution(current)
+        if level == 9:
+            farthest = max(
+                farthest,
+                *(
+                    h3.great_circle_distance(centre, vertex, "km")
+                    for vertex in h3_int.cell_to_boundary(current)
+                ),
+            )
+            continue
+        # A cell's descendants lie within 1.2 of its edges from its centre (2.0 is a safe bound).
+        bound = h3.great_circle_distance(centre, h3_int.cell_to_latlng(current), "km")
+        if bound + 2.0 * h3.average_hexagon_edge_length(level, "km") > farthest:
+            todo.extend(h3_int.cell_to_children(current, level + 1))
     return farthest / h3.average_hexagon_edge_length(resolution, "km")
 
 
 def test_no_cell_reaches_farther_than_clustering_assumes():
-    """CELL_REACH bounds every cell of r0-r2, the r2 cells under each r0 and r1 cell (their
-    clusters), and a sample of finer cells all over the globe."""
-    worst = 0.0
-    for base in h3.get_res0_cells():
-        for resolution in (0, 1, 2):
-            for cell in h3.cell_to_children(base, resolution):
-                worst = max(worst, reach_ratio(h3.str_to_int(cell)))
-                if resolution < 2:
-                    centre = h3.cell_to_latlng(cell)
-                    edge = h3.average_hexagon_edge_length(resolution, "km")
-                    for child in h3.cell_to_children(cell, 2):
-                        farthest = max(
-                            h3.great_circle_distance(centre, vertex, "km")
-                            for vertex in h3.cell_to_boundary(child)
-                        )
-                        worst = max(worst, farthest / edge)
+    """CELL_REACH bounds how far a cell's reports lie from its centre: the r9 descendants of
+    random cells of r0-r9 all over the globe, and of the twelve pentagons of r2."""
     rng = random.Random(3)
-    for resolution in range(3, 10):
-        for _ in range(1000):
-            lat, lng = math.degrees(math.asin(rng.uniform(-1, 1))), rng.uniform(-180, 180)
-            worst = max(worst, reach_ratio(h3.str_to_int(h3.latlng_to_cell(lat, lng, resolution))))
+    cells = [h3_int.latlng_to_cell(lat, lng, resolution) for resolution in range(10) for lat, lng in
+             [(math.degrees(math.asin(rng.uniform(-1, 1))), rng.uniform(-180, 180)) for _ in range(6)]]  # fmt: skip
+    cells += list(h3_int.get_pentagons(2))[:4]
+    worst = max(reach_ratio(cell) for cell in cells)
     assert worst < clustering.CELL_REACH / 1.1, worst
 
 
@@ -295,24 +297,39 @@ boxes = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(bbox=boxes, resolution=st.integers(0, 9), seed=st.integers(0, 1000))
-def test_interior_cells_lie_inside_the_box_and_the_bands_hold_every_other_point(bbox, resolution, seed):
+def test_covered_cells_lie_inside_the_box_and_the_bands_hold_every_other_point(bbox, resolution, seed):
     # A box much wider than its resolution's cells would be answered coarser (resolution_for).
     while resolution and bbox.area_km2() / h3.average_hexagon_area(resolution, "km^2") > clustering.MAX_CELLS:
         resolution -= 1
     split = split_box(bbox, resolution)
-    stored = max(resolution, clustering.STORED_RESOLUTIONS.start)
-    for cell in list(split.interior)[:200]:
-        # A cluster at r0 or r1 holds the reports of the r2 cells under it.
-        for member in h3.cell_to_children(h3.int_to_str(cell), stored):
-            for lat, lng in h3.cell_to_boundary(member):
-                assert inside(bbox, lat, lng), (cell, lat, lng)
+    covered = dict(split.covered)
+    assert all(level >= resolution for level in covered)
     rng = random.Random(seed)
-    for _ in range(300):
-        lat = rng.uniform(bbox.south, bbox.north)
-        lng = (bbox.west + rng.uniform(0, bbox.width) + 180) % 360 - 180
-        cell = h3.str_to_int(h3.latlng_to_cell(lat, lng, stored))
-        if resolution < stored:
-            cell = h3.str_to_int(h3.cell_to_parent(h3.int_to_str(cell), resolution))
-        bands = in_band(split, lat, lng)
-        assert bands <= 1, "the bands overlap"
-        assert bands == 1 or cell in split.interior, (lat, lng)
+    # Points in the box and around it, as far out as the clusters' cells reach.
+    margin = math.degrees(clustering.CELL_REACH * h3.average_hexagon_edge_length(resolution, "km") / 6371.0)
+    for _ in range(400):
+        lat = rng.uniform(max(-89.9, bbox.south - margin), min(89.9, bbox.north + margin))
+        lng = (bbox.west - margin + rng.uniform(0, bbox.width + 2 * margin) + 180) % 360 - 180
+        # A report's cells: its r9 cell and that cell's ancestors (Report.compute_cells).
+        finest = h3_int.latlng_to_cell(lat, lng, 9)
+        holders = [level for level, cells in covered.items() if h3_int.cell_to_parent(finest, level) in cells]
+        assert len(holders) <= 1, "covered cells nest"
+        if holders:
+            assert inside(bbox, lat, lng), ("a covered cell reaches out of the box", holders, lat, lng)
+        elif inside(bbox, lat, lng):
+            assert in_band(split, lat, lng) == 1, (lat, lng)
+        if inside(bbox, lat, lng):
+            assert in_band(split, lat, lng) <= 1, "the bands overlap"
+
+
+def test_a_country_box_is_tiled_finer_along_its_edges():
+    """Kenya at zoom 7: the clusters' cells in the middle, finer ones along the edges, and bands
+    a few times thinner than the clusters' own cells would leave, so that few reports are read
+    one by one."""
+    bbox = BBox(-4.7, 33.9, 4.6, 41.9)
+    split = split_box(bbox, 3)
+    levels = [level for level, _cells in split.covered]
+    assert levels == list(range(3, 4 + clustering.FINER_LEVELS))
+    depth = min(band.north - band.south for band in split.bands if band.east - band.west > 5)
+    unsplit = 2 * math.degrees(clustering.CELL_REACH * h3.average_hexagon_edge_length(3, "km") / 6371.0)
+    assert depth < unsplit / 5, (depth, unsplit)

@@ -9,9 +9,11 @@ from samen.reports.models import H3_RESOLUTIONS, Report
 @pytest.mark.django_db
 def test_saving_a_report_computes_its_h3_cells(make_report):
     report = make_report(latitude=Decimal("-1.3130"), longitude=Decimal("36.7870"))
+    finest = h3.latlng_to_cell(-1.3130, 36.7870, 9)
+    assert h3.int_to_str(report.h3_r9) == finest
     for resolution in H3_RESOLUTIONS:
-        cell = getattr(report, f"h3_r{resolution}")
-        assert h3.int_to_str(cell) == h3.latlng_to_cell(-1.3130, 36.7870, resolution)
+        # The coarser cells are the r9 cell's ancestors, so that cells nest exactly.
+        assert h3.int_to_str(getattr(report, f"h3_r{resolution}")) == h3.cell_to_parent(finest, resolution)
     report.latitude = report.longitude = None
     report.save(update_fields=["latitude", "longitude"])
     report.refresh_from_db()
