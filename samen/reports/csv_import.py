@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -1337,6 +1338,10 @@ def import_reports(
         )
     if pause:
         pause_counting(report_map)
+    # Into a map with no imported reports yet, no row can be there already: the batches skip the
+    # look-up (another import of the same rows at the same time makes an insert fail, and that
+    # batch looks them up).
+    look_up = Report.objects.filter(report_map=report_map, source=Report.Source.IMPORT).exists()
     try:
         seen: dict[str, int] = {}
         done = 0
@@ -1363,7 +1368,7 @@ def import_reports(
                     continue
                 seen[key] = row.number
                 candidates.append(candidate)
-            _save_batch(report_map, candidates, categories, summary, filename, actor)
+            _save_batch(report_map, candidates, categories, summary, filename, actor, look_up=look_up)
             done += len(batch)
             if progress:
                 progress(done, summary.rows)
@@ -1384,8 +1389,13 @@ def _save_batch(
     summary: ImportSummary,
     filename: str,
     actor,
+    *,
+    look_up: bool = True,
 ) -> None:
-    """Store one batch in one transaction; rows already on the map are counted, not stored again."""
+    """Store one batch in one transaction; rows already on the map are counted, not stored again.
+
+    `look_up=False` skips looking for rows imported before (the map had none), unless an insert
+    fails because another import stored some of the rows meanwhile."""
     # Categories are found or created first, outside the batch's transaction: a batch that is
     # rolled back and retried must not be left pointing at categories that were rolled back too.
     for candidate in candidates:
@@ -1400,8 +1410,11 @@ def _save_batch(
         )
     on_map = _already_on_map(report_map, candidates)
     for attempt in range(2):
-        existing = _already_imported(report_map, [candidate.report.external_id for candidate in candidates])
-        existing |= on_map
+        existing = on_map.copy()
+        if look_up or attempt:
+            existing |= _already_imported(
+                report_map, [candidate.report.external_id for candidate in candidates]
+            )
         fresh = [candidate for candidate in candidates if candidate.report.external_id not in existing]
         try:
             with transaction.atomic():
@@ -1463,15 +1476,8 @@ def _insert(report_map: ReportMap, fresh: list[_Candidate], filename: str, actor
         report.pk = None
         report.primary_category = candidate.chosen[0] if candidate.chosen else None
         report.prepare()
-    insert_rows(Report, [candidate.report for candidate in fresh])
-    # executemany() gives no ids back; every imported row has an external id unique on the map.
-    ids = dict(
-        Report.objects.filter(
-            report_map=report_map,
-            source=Report.Source.IMPORT,
-            external_id__in=[candidate.report.external_id for candidate in fresh],
-        ).values_list("external_id", "pk")
-    )
+    # Every imported row has an external id unique on the map: the ids come back with them.
+    ids = dict(insert_rows(Report, [candidate.report for candidate in fresh], returning="external_id"))
     for candidate in fresh:
         candidate.report.pk = ids[candidate.report.external_id]
     insert_rows(
@@ -1532,30 +1538,45 @@ _PLAIN_TYPES = frozenset(
 )
 
 
-def insert_rows(model, objects: Sequence) -> None:
+def insert_rows(model, objects: Sequence, *, returning: str | None = None) -> list[tuple[Any, int]]:
     """INSERT objects' columns with one executemany(): bulk_create without its per-value machinery.
 
     bulk_create spends most of an import's time building one SQL statement per batch, value by
     value; here the statement is made once per table and each value is converted only when its
     type needs it (dates, decimals, JSON). `objects` are model instances or anything with the
     same attributes (the `attname` of every concrete column but the primary key). No signals are
-    sent and no ids come back.
+    sent.
+
+    With `returning` (a column that is unique among the objects), the rows go in as multi-row
+    INSERTs instead, and (that column's value, new id) pairs come back, in no particular order:
+    neither database promises the order of RETURNING.
     """
     if not objects:
-        return
+        return []
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a look-up per use
     columns = [column for column in model._meta.concrete_fields if not column.primary_key]
     quote = db.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - table and column names from the model
-        quote(model._meta.db_table),
-        ", ".join(quote(column.column) for column in columns),
-        ", ".join(["%s"] * len(columns)),
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - table and column names from the model
+        quote(model._meta.db_table), ", ".join(quote(column.column) for column in columns)
     )
+    row = "({})".format(", ".join(["%s"] * len(columns)))
     readers = [_reader(column, db) for column in columns]
+    returned: list[tuple[Any, int]] = []
     with db.cursor() as cursor:
-        for start in range(0, len(objects), BATCH_SIZE):
-            chunk = objects[start : start + BATCH_SIZE]
-            cursor.executemany(sql, [[read(obj) for read in readers] for obj in chunk])
+        if returning is None:
+            for start in range(0, len(objects), BATCH_SIZE):
+                chunk = objects[start : start + BATCH_SIZE]
+                cursor.executemany(head + row, [[read(obj) for read in readers] for obj in chunk])
+            return returned
+        # SQLite takes at most 32,766 values in one statement.
+        size = max(1, 32_000 // len(columns))
+        tail = f" RETURNING {quote(model._meta.get_field(returning).column)}, {quote(model._meta.pk.column)}"
+        for start in range(0, len(objects), size):
+            chunk = objects[start : start + size]
+            values = [read(obj) for obj in chunk for read in readers]
+            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, values)
+            returned.extend(cursor.fetchall())
+    return returned
 
 
 def _reader(column, db) -> Callable:
