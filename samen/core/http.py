@@ -135,7 +135,8 @@ def refusal(host: str, address: str | None = None) -> str:
         if any(ip in network for network in networks):
             return ""
         if not is_public(ip):
-            return f"{host} is {ip}, which is not a public address"
+            named = f"{host} is {ip}, which" if host != str(ip) else str(ip)
+            return f"{named} is not a public address"
     if host in LOCAL_NAMES or host.endswith(LOCAL_SUFFIXES):
         return f"{host} names this server's own network"
     return ""
