@@ -33,6 +33,19 @@ def _fast_settings(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """The providers' stand-in (pytest-httpserver) listens on 127.0.0.1, by address."""
+    return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def httpserver(httpserver, settings):
+    """pytest-httpserver's server, which core.http may reach: loopback is refused unless allowed."""
+    settings.SAMEN_HTTP_ALLOWED_HOSTS = [httpserver.host]
+    return httpserver
+
+
 def make_member(email: str, name: str, **fields) -> Member:
     return Member.objects.create_user(email=email, password=PASSWORD, name=name, **fields)
 

@@ -257,6 +257,8 @@ SAMEN_MAP_TILES = env("SAMEN_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}
 # --- Outbound HTTP ------------------------------------------------------------------------------
 SAMEN_HTTP_TIMEOUT = float(env("SAMEN_HTTP_TIMEOUT", "10"))
 SAMEN_HTTP_USER_AGENT = "Samen/0.1 (+https://samen.example)"
+# Host names, addresses or networks (CIDR) outbound calls may reach although they are not public.
+SAMEN_HTTP_ALLOWED_HOSTS = env_list("SAMEN_HTTP_ALLOWED_HOSTS")
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https")

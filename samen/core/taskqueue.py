@@ -99,14 +99,15 @@ def recover_lost_claims(
     return requeued, failed
 
 
-def _first_arguments(task, ids: Iterable[int], statuses: list[str], **filters) -> set[int]:
+def _first_arguments(task, ids: Iterable, statuses: list[str], *conditions, **filters) -> set:
     model = _model()
     ids = list(ids)
     if model is None or not ids or not uses_database_queue(task):
         return set()
-    found: set[int] = set()
+    found: set = set()
     for start in range(0, len(ids), CHUNK):
         rows = model.objects.filter(
+            *conditions,
             task_path=task.module_path,
             status__in=statuses,
             args_kwargs__args__0__in=ids[start : start + CHUNK],
@@ -121,6 +122,21 @@ def queued_for(task, ids: Iterable[int]) -> set[int]:
     from django_tasks_db.compat import TaskResultStatus
 
     return _first_arguments(task, ids, [TaskResultStatus.READY, TaskResultStatus.RUNNING])
+
+
+def waiting_for(task, ids: Iterable[int | str]) -> set:
+    """Which of `ids` (each the task's first argument) have a run of `task` due and not yet started.
+
+    Unlike queued_for, a run under way does not count (it may have read what is about to change),
+    nor does one deferred to later (a retry an hour away is no answer to news now).
+    """
+    from django.db.models import Q
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import get_date_max
+
+    # As the library's own DBTaskResult.objects.ready(): "no run_after" is stored as its date max.
+    due = Q(run_after=get_date_max()) | Q(run_after__lte=timezone.now())
+    return _first_arguments(task, ids, [TaskResultStatus.READY], due)
 
 
 def given_up_for(task, ids: Iterable[int]) -> set[int]:

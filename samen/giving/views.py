@@ -31,7 +31,7 @@ from samen.initiatives.access import get_initiative_for_team, get_initiative_for
 from samen.initiatives.models import Initiative
 from samen.outreach import attribution
 
-from . import access, actions, charts, providers
+from . import access, actions, charts, providers, tasks
 from . import money as amounts
 from . import outreach as campaign_outreach
 from .forms import CampaignForm, DonateForm, GoalForm, JoinForm, MatchingFundForm, ProjectForm
@@ -297,7 +297,9 @@ def webhook(request, kind):
         # 5xx: the provider retries later.
         return JsonResponse({"detail": "The payment could not be checked; try again."}, status=502)
     moved = actions.apply_webhook(kind, result)
-    return JsonResponse({"received": True, "moved": moved})
+    # A payment the webhook only names is fetched by a task, never on this thread.
+    queued = tasks.fetch_later(kind, result.fetch)
+    return JsonResponse({"received": True, "moved": moved, "queued": queued})
 
 
 # --- Campaigns ------------------------------------------------------------------------------------

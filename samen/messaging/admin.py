@@ -12,6 +12,7 @@ from samen.messaging.models import (
     InboundMessageChange,
     OptOut,
     OutboundMessage,
+    SeenWebhookToken,
 )
 
 
@@ -195,3 +196,19 @@ class OptOutAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.created_at = saved.created_at
         obj.via = saved.via
+
+
+@admin.register(SeenWebhookToken)
+class SeenWebhookTokenAdmin(admin.ModelAdmin):
+    """Read-only: what replay protection remembers; rows go by themselves once they expire."""
+
+    list_display = ["provider", "token", "expires_at"]
+    list_filter = ["provider"]
+    search_fields = ["token"]
+    readonly_fields = ["provider", "token", "expires_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -297,3 +297,23 @@ class OptOut(models.Model):
 
     def __str__(self):
         return f"{self.address} ({self.medium})"
+
+
+class SeenWebhookToken(models.Model):
+    """A signed webhook's one-time token (Mailgun's), kept while its signature is young enough to use.
+
+    Unique per provider, so a signature triple replayed within its five minutes is refused, in every
+    process and on every node; rows past `expires_at` are refused for their age anyway and deleted.
+    """
+
+    provider = models.CharField(_("provider"), max_length=30)
+    token = models.CharField(_("token"), max_length=200)
+    expires_at = models.DateTimeField(_("kept until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("seen webhook token")
+        verbose_name_plural = _("seen webhook tokens")
+        constraints = [models.UniqueConstraint(fields=["provider", "token"], name="messaging_token_once")]
+
+    def __str__(self):
+        return f"{self.provider}: {self.token[:12]}…"

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from anymail.exceptions import AnymailConfigurationError, AnymailError, AnymailWebhookValidationFailure
 from django.conf import settings
 from django.core.handlers.wsgi import get_bytes_from_wsgi
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.utils.datastructures import MultiValueDict
@@ -288,7 +288,9 @@ def inbound_email_endpoint(request, channel_id: int):
         return JsonResponse({"error": "This channel has no webhook signing key"}, status=403)
     token = inbound_email.current_channel.set(channel)
     try:
-        return inbound_email.mailgun_view(channel)(request)
+        # One transaction: a post that fails to store leaves no spent token behind (Mailgun retries).
+        with transaction.atomic():
+            return inbound_email.mailgun_view(channel)(request)
     except AnymailWebhookValidationFailure as exc:
         _refuse(inbound_email.KIND, channel_id, request, 403, str(exc))
         return JsonResponse({"error": "Invalid or missing webhook signature"}, status=403)
@@ -305,7 +307,14 @@ def inbound_email_endpoint(request, channel_id: int):
         logger.warning(
             "inbound_email channel %s: kept the fields anymail could not read: %r", channel_id, exc
         )
-        inbound_email.receive_fields(request.POST, channel=channel)
+        try:
+            with transaction.atomic():
+                # The token went with the failed attempt's transaction: spend it with this one.
+                inbound_email.check_fresh_and_unseen(request)
+                inbound_email.receive_fields(request.POST, channel=channel)
+        except AnymailWebhookValidationFailure as refused:
+            _refuse(inbound_email.KIND, channel_id, request, 403, str(refused))
+            return JsonResponse({"error": "Invalid or missing webhook signature"}, status=403)
         return HttpResponse()
     finally:
         inbound_email.current_channel.reset(token)

@@ -165,21 +165,28 @@ def record_conversion(
     `touch_ids`, else those in the request's session, else those stored on `member` (weeks later too),
     as first touch and as last touch. Never raises for a conversion that has no touch: it is simply
     not attributed. Returns the Conversion (or None when it could not be stored; that is logged).
+
+    Callers call it inside their own transaction (a donation's): it runs in a savepoint, so that a
+    database error here is undone alone and never aborts theirs (on PostgreSQL an error leaves the
+    whole transaction unusable unless a savepoint takes it).
     """
+    from django.db import transaction
+
     try:
-        return _record(
-            kind=kind,
-            source=source,
-            source_ref=str(source_ref),
-            request=request,
-            member=member,
-            touch_ids=touch_ids,
-            initiative=initiative,
-            amount_minor=amount_minor,
-            currency=currency,
-            minutes=minutes,
-            occurred_at=occurred_at,
-        )
+        with transaction.atomic():
+            return _record(
+                kind=kind,
+                source=source,
+                source_ref=str(source_ref),
+                request=request,
+                member=member,
+                touch_ids=touch_ids,
+                initiative=initiative,
+                amount_minor=amount_minor,
+                currency=currency,
+                minutes=minutes,
+                occurred_at=occurred_at,
+            )
     except Exception:
         # Measuring must never break the thing being measured (a donation, a sign-up).
         logger.exception("could not record the %s conversion %s:%s", kind, source, source_ref)
@@ -256,11 +263,19 @@ def _record(
 def withdraw_conversion(*, source: str, source_ref: str) -> bool:
     """What converted was taken back (a refunded gift): it no longer counts on any dashboard.
 
-    Idempotent: True only for the call that removed it.
+    Idempotent: True only for the call that removed it. Like record_conversion it runs in a
+    savepoint and never raises: a refund must not fail for the sake of a dashboard (it is logged).
     """
+    from django.db import transaction
+
     from .models import Conversion
 
-    deleted, _ = Conversion.objects.filter(source=source[:60], source_ref=source_ref[:100]).delete()
+    try:
+        with transaction.atomic():
+            deleted, _ = Conversion.objects.filter(source=source[:60], source_ref=source_ref[:100]).delete()
+    except Exception:
+        logger.exception("could not withdraw the conversion %s:%s", source, source_ref)
+        return False
     return bool(deleted)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
+
 from . import attribution, tracking
 
 logger = logging.getLogger(__name__)
@@ -13,8 +15,10 @@ def on_signed_up(sender, request=None, user=None, **kwargs):
     if user is None:
         return
     try:
-        carried = tracking.read_cookie(request) if request is not None else tracking.Carried()
-        tracking.remember_for_member(user.pk, first=carried.first, last=carried.last)
+        # A savepoint: a database error here must not abort the sign-up's transaction.
+        with transaction.atomic():
+            carried = tracking.read_cookie(request) if request is not None else tracking.Carried()
+            tracking.remember_for_member(user.pk, first=carried.first, last=carried.last)
     except Exception:
         logger.exception("could not store the touches of new member %s", user.pk)
     attribution.record_conversion(
@@ -31,7 +35,8 @@ def on_logged_in(sender, request=None, user=None, **kwargs):
     if request is None or user is None:
         return
     try:
-        carried = tracking.read_cookie(request)
-        tracking.remember_for_member(user.pk, first=carried.first, last=carried.last)
+        with transaction.atomic():  # a savepoint, as above: the log-in goes on whatever happens here
+            carried = tracking.read_cookie(request)
+            tracking.remember_for_member(user.pk, first=carried.first, last=carried.last)
     except Exception:
         logger.exception("could not store the touches of member %s", user.pk)

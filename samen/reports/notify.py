@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 import time
@@ -38,6 +37,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from samen.core import http
 from samen.core.access import Role
 from samen.messaging import optout, outbox
 from samen.messaging.models import Channel, OptOut
@@ -446,25 +446,18 @@ def secret_hint(webhook: Webhook) -> str:
 
 
 def check_webhook_url(url: str) -> str:
-    """Refuse addresses that point inside our own network unless the settings allow it.
+    """Refuse addresses inside our own network: the name as written and every address it resolves to.
 
-    Only literal addresses and local host names are refused; a host name that resolves to a
-    private address is the deployment's firewall's job (see docs/webhooks.md).
+    Deliveries check again when they connect (core.http), so a name that changes its answer after
+    it was saved is refused then. SAMEN_HTTP_ALLOWED_HOSTS lets named hosts through.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise ValidationError(_("Use an http:// or https:// address."), code="scheme")
-    if getattr(settings, "SAMEN_WEBHOOKS_ALLOW_PRIVATE", False):
-        return url
-    host = (parts.hostname or "").lower()
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        raise ValidationError(_("Webhooks cannot go to this server's own network."), code="private")
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return url
-    if not address.is_global:
-        raise ValidationError(_("Webhooks cannot go to this server's own network."), code="private")
+        http.check_url(url)
+    except http.RefusedDestination:
+        raise ValidationError(_("Webhooks cannot go to this server's own network."), code="private") from None
     return url
 
 

@@ -98,6 +98,15 @@ def test_it_tells_which_ids_have_a_run_waiting_or_given_up_per_task():
     assert taskqueue.queued_for(deliver, [1, 5]) == {5}
 
 
+def test_a_run_is_waiting_only_while_it_is_due_and_not_started():
+    route.enqueue(1)  # due now
+    claimed(route, 2, minutes_ago=1)  # under way
+    route.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(3)  # deferred
+    route.using(run_after=timezone.now() - timedelta(minutes=1)).enqueue(4)  # deferred, due by now
+
+    assert taskqueue.waiting_for(route, [1, 2, 3, 4]) == {1, 4}
+
+
 def test_other_backends_have_no_database_queue_to_look_in(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     assert taskqueue.queued_for(route, [1]) == set()

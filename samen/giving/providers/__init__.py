@@ -1,7 +1,9 @@
 """Payment providers behind one interface, found through a registry keyed by kind.
 
 A provider starts a payment for a donation (`start`), reads a webhook (`webhook`, which refuses
-anything it cannot verify with `ForgedWebhook`), and refunds (`refund`). It never changes a
+anything it cannot verify with `ForgedWebhook`), and refunds (`refund`). A webhook that only names
+a payment (Mollie's) asks for a `Fetch` instead of calling the provider back on the request
+thread: `tasks.fetch_payment` calls `fetch` in the background. It never changes a
 donation itself: it reports what the provider says as `StatusUpdate`s (and, for monthly gifts,
 `Repeat`s and `Stopped`s), and `actions.apply_webhook` moves the state and stores the repeats, so
 every provider gets the same never-backwards, counted-once rules.
@@ -66,11 +68,20 @@ class Stopped:
 
 
 @dataclass
+class Fetch:
+    """A payment of ours a webhook says changed, to be fetched back from the provider by a task."""
+
+    provider_ref: str  # the provider's payment id
+    monthly_gift: str = ""  # Mollie: the public id of the monthly gift whose subscription made it
+
+
+@dataclass
 class WebhookResult:
     event_id: str  # the provider's id for this delivery ("" when it has none)
     updates: list[StatusUpdate]
     repeats: list[Repeat] = field(default_factory=list)
     stopped: list[Stopped] = field(default_factory=list)
+    fetch: list[Fetch] = field(default_factory=list)
 
 
 class Provider(ABC):
@@ -89,6 +100,13 @@ class Provider(ABC):
 
     def webhook(self, request: HttpRequest) -> WebhookResult:
         raise ForgedWebhook("this provider takes no webhooks")
+
+    def fetch(self, payment: Fetch) -> WebhookResult:
+        """What the provider says now about a payment a webhook named (in a task, never a request).
+
+        Raises ForgedWebhook when it is nothing of ours, ProviderError when the provider cannot say.
+        """
+        raise ForgedWebhook("this provider names no payments to fetch")
 
     @abstractmethod
     def refund(self, donation: Donation) -> None:

@@ -1,11 +1,17 @@
-"""Mollie: a payment, and a webhook that fetches the payment's status back with the official client.
+"""Mollie: a payment, and a webhook that has a task fetch the payment's status back with the official client.
 
 Mollie's webhook carries only the payment id (`id=tr_…`) and no signature: the status is always
-fetched from Mollie's API, so a forged call cannot change anything. A monthly gift's first payment
-(sequenceType "first") makes a mandate; once it is paid we create a monthly subscription on the
-customer. Mollie then makes the later payments itself and calls the same webhook with ids we never
-saw: such an id is fetched too, and becomes a repeat only if it is paid and belongs to one of our
-subscriptions. An id Mollie does not know, or that belongs to nothing of ours, is refused.
+fetched from Mollie's API, so a forged call cannot change anything. The fetch never happens on the
+request thread, and only for a payment of ours: the webhook answers at once, and for an id that a
+donation of ours carries, or that arrives at a monthly gift's own webhook URL, `tasks.fetch_payment`
+fetches it with a short timeout. Any other id is answered 200 and ignored, without asking Mollie
+(answering an error would only make Mollie retry, and would tell a prober which ids exist).
+
+A monthly gift's first payment (sequenceType "first") makes a mandate; once it is paid we create a
+monthly subscription on the customer, whose webhook URL carries the gift's signed public id
+(`?gift=…`). Mollie then makes the later payments itself and calls that URL with ids we never saw:
+such an id is fetched, and becomes a repeat only if it is paid and belongs to that gift's customer
+and subscription.
 
 The official client's HTTP session is replaced by an adapter over samen.core.http.request.
 Settings: SAMEN_MOLLIE_API_KEY and, for tests, SAMEN_MOLLIE_API_ENDPOINT.
@@ -15,12 +21,16 @@ from __future__ import annotations
 
 import calendar
 import json
+import logging
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from mollie.api.client import Client
@@ -31,6 +41,7 @@ from mollie.api.objects.customer import Customer
 from samen.core import http
 
 from . import (
+    Fetch,
     ForgedWebhook,
     Provider,
     ProviderError,
@@ -40,6 +51,16 @@ from . import (
     WebhookResult,
     register,
 )
+
+logger = logging.getLogger(__name__)
+
+# A payment id as Mollie makes them (tr_ and ten letters or digits today; some room for more).
+PAYMENT_ID = re.compile(r"tr_[A-Za-z0-9]{1,64}")
+# The background fetch gives up quickly: the task retries later (tasks.fetch_payment).
+FETCH_TIMEOUT_SECONDS = 5.0
+# The query parameter of a monthly gift's webhook URL, and the salt of its signature.
+GIFT_PARAMETER = "gift"
+GIFT_SALT = "samen.giving.mollie.monthly-gift"
 
 # Mollie payment statuses -> ours.
 STATES = {
@@ -73,11 +94,16 @@ class _Response:
 class _Session:
     """Stands in for the requests.Session the mollie client would make, calling core.http instead."""
 
+    def __init__(self, timeout: float | None = None):
+        self.timeout = timeout  # None: SAMEN_HTTP_TIMEOUT
+
     def request(self, method, url, headers=None, params=None, data=None, timeout=None):
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
         try:
-            response = http.request(method, url, data=data, headers=headers, raise_for_status=False)
+            response = http.request(
+                method, url, data=data, headers=headers, timeout=self.timeout, raise_for_status=False
+            )
         except http.HttpError as error:
             from mollie.api.error import RequestError
 
@@ -85,12 +111,31 @@ class _Session:
         return _Response(response)
 
 
-def client() -> Client:
+def client(*, timeout: float | None = None) -> Client:
     endpoint = getattr(settings, "SAMEN_MOLLIE_API_ENDPOINT", "")
     mollie = Client(api_endpoint=endpoint)
     mollie.set_api_key(getattr(settings, "SAMEN_MOLLIE_API_KEY", ""))
-    mollie._client = _Session()  # type: ignore[assignment]  # every call goes through core.http
+    mollie._client = _Session(timeout)  # type: ignore[assignment]  # every call goes through core.http
     return mollie
+
+
+def gift_webhook_url(webhook_url: str, donation) -> str:
+    """The webhook URL for a monthly gift's subscription: ours, with the gift's signed public id."""
+    scheme, netloc, path, _query, _fragment = urlsplit(
+        webhook_url or settings.SITE_URL + reverse("giving:webhook", args=["mollie"])
+    )
+    token = signing.Signer(salt=GIFT_SALT).sign(str(donation.public_id))
+    return urlunsplit((scheme, netloc, path, urlencode({GIFT_PARAMETER: token}), ""))
+
+
+def _gift_of(token: str) -> str:
+    """The public id in a monthly gift's webhook URL, if the signature holds ("" if not)."""
+    if not token:
+        return ""
+    try:
+        return signing.Signer(salt=GIFT_SALT).unsign(token)
+    except signing.BadSignature:
+        return ""
 
 
 def _value(amount_minor: int, currency: str) -> str:
@@ -99,17 +144,12 @@ def _value(amount_minor: int, currency: str) -> str:
     return f"{from_minor(amount_minor, currency):f}"
 
 
-def _repeat(payment, state: str) -> list[Repeat]:
-    """A payment we never created: a month of one of our subscriptions, or nothing of ours (forged)."""
-    from samen.giving.models import Donation
-
+def _repeat(payment, state: str, gift) -> list[Repeat]:
+    """A payment we never created: a month of the monthly gift `gift`, or nothing of ours (forged)."""
     from ..money import AmountError, to_minor
 
     customer, subscription = payment.customer_id or "", payment.subscription_id or ""
-    known = Donation.objects.filter(
-        provider="mollie", parent=None, monthly=True, recurring_ref=customer, subscription_ref=subscription
-    )
-    if not customer or not subscription or not known.exists():
+    if not customer or (customer, subscription) != (gift.recurring_ref, gift.subscription_ref):
         raise ForgedWebhook("this payment belongs to no monthly gift of ours")
     if state != "succeeded":
         # Not paid (yet): nothing to store. Mollie calls again when the status changes.
@@ -136,7 +176,7 @@ def _next_month(day: date) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _subscribe(mollie: Client, donation, payment, request) -> str:
+def _subscribe(mollie: Client, donation, payment) -> str:
     """Make the monthly subscription once the first payment (and so the mandate) is paid; its id.
 
     It starts a month from now: Mollie charges on the start date, and this month is paid already.
@@ -161,13 +201,13 @@ def _subscribe(mollie: Client, donation, payment, request) -> str:
                 "interval": "1 month",
                 "startDate": _next_month(timezone.now().date()).isoformat(),
                 "description": f"Monthly donation to {donation.initiative.title}"[:255],
-                "webhookUrl": payment.webhook_url or request.build_absolute_uri(request.path),
+                "webhookUrl": gift_webhook_url(payment.webhook_url, donation),
                 "metadata": {"donation": public_id},
             },
             idempotency_key=f"samen-subscription-{public_id}",
         )
     except MollieError as error:
-        # 5xx: Mollie retries the webhook, and the paid state and the subscription are stored together.
+        # The task tries again later; the paid state and the subscription are stored together.
         raise ProviderError(f"Mollie refused the monthly subscription: {error}") from error
     return created.id
 
@@ -208,30 +248,46 @@ class Mollie(Provider):
         return Started(redirect_url=payment.checkout_url, provider_ref=payment.id, recurring_ref=recurring)
 
     def webhook(self, request) -> WebhookResult:
+        """Which payment of ours to fetch; quick, and no call to Mollie (see the module's doc)."""
         from samen.giving.models import Donation
 
         payment_id = request.POST.get("id", "")
-        if not payment_id.startswith("tr_"):
+        if not PAYMENT_ID.fullmatch(payment_id):
             raise ForgedWebhook("not a Mollie payment id")
-        ours = Donation.objects.filter(provider="mollie", provider_ref=payment_id).select_related(
-            "initiative"
-        )
-        donation = ours.first()
-        mollie = client()
+        if Donation.objects.filter(provider="mollie", provider_ref=payment_id).exists():
+            return WebhookResult(event_id="", updates=[], fetch=[Fetch(payment_id)])
+        gift = _gift_of(request.GET.get(GIFT_PARAMETER, ""))
+        if gift:
+            # A month Mollie made for a subscription of ours: the fetch decides whether it is one.
+            return WebhookResult(event_id="", updates=[], fetch=[Fetch(payment_id, monthly_gift=gift)])
+        logger.info("Mollie webhook for a payment that is not ours, ignored: %s", payment_id)
+        return WebhookResult(event_id="", updates=[])
+
+    def fetch(self, payment: Fetch) -> WebhookResult:
+        from samen.giving.models import Donation
+
+        ours = Donation.objects.filter(provider="mollie").select_related("initiative")
+        donation = ours.filter(provider_ref=payment.provider_ref).first()
+        gift = None
+        if donation is None and payment.monthly_gift:
+            gift = ours.filter(
+                public_id=payment.monthly_gift, parent=None, monthly=True, recurring_ref__gt=""
+            ).first()
+        if donation is None and gift is None:
+            raise ForgedWebhook("no donation or monthly gift of ours has this payment")
+        mollie = client(timeout=FETCH_TIMEOUT_SECONDS)
         try:
-            # For an id we never saw (a monthly repeat Mollie made on its own), this fetch is the
-            # check: a forged id is unknown to Mollie, or its payment belongs to no gift of ours.
-            payment = mollie.payments.get(payment_id)
+            found = mollie.payments.get(payment.provider_ref)
         except NotFoundError as error:
             raise ForgedWebhook("Mollie knows no payment with this id") from error
         except MollieError as error:
             raise ProviderError(f"could not fetch the payment from Mollie: {error}") from error
-        state = STATES.get(payment.status, "")
-        refunded = payment.amount_refunded or {}
+        state = STATES.get(found.status, "")
+        refunded = found.amount_refunded or {}
         if state == "succeeded" and Decimal(refunded.get("value", "0") or "0") > 0:
             state = "refunded"
         if donation is None:
-            return WebhookResult(event_id="", updates=[], repeats=_repeat(payment, state))
+            return WebhookResult(event_id="", updates=[], repeats=_repeat(found, state, gift))
         subscription = ""
         if (
             state == "succeeded"
@@ -240,9 +296,11 @@ class Mollie(Provider):
             and not donation.subscription_ref
             and donation.recurring_ended_at is None  # the donor stopped it before it was paid
         ):
-            subscription = _subscribe(mollie, donation, payment, request)
+            subscription = _subscribe(mollie, donation, found)
         updates = (
-            [StatusUpdate(state, provider_ref=payment_id, subscription_ref=subscription)] if state else []
+            [StatusUpdate(state, provider_ref=payment.provider_ref, subscription_ref=subscription)]
+            if state
+            else []
         )
         return WebhookResult(event_id="", updates=updates)
 

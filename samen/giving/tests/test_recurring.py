@@ -7,6 +7,7 @@ code, and Mollie's are checked by fetching the payment back with the official cl
 
 import threading
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -359,7 +360,20 @@ def mollie_monthly(client, mollie_api, mollie_first):
     expect_first_paid_and_a_new_subscription(mollie_api)
     assert mollie_webhook(client).status_code == 200
     mollie_first.refresh_from_db()
+    assert mollie_first.subscription_ref == SUBSCRIPTION
     return mollie_first
+
+
+@pytest.fixture
+def gift_path(mollie_api, mollie_monthly):
+    """Where Mollie calls for the subscription's payments: the webhookUrl Samen gave it (path and query)."""
+    made = next(
+        request
+        for request, _ in mollie_api.log
+        if request.path.endswith("/subscriptions") and request.method == "POST"
+    )
+    url = urlsplit(made.get_json()["webhookUrl"])
+    return f"{url.path}?{url.query}"
 
 
 def test_the_paid_first_payment_starts_a_monthly_subscription_at_mollie(
@@ -369,7 +383,7 @@ def test_the_paid_first_payment_starts_a_monthly_subscription_at_mollie(
 
     # Paid on 31 January: the next charge is due on the last day of February.
     with time_machine.travel(datetime(2027, 1, 31, 10, 0, tzinfo=UTC), tick=False):
-        assert mollie_webhook(client).json()["moved"] == 1
+        assert mollie_webhook(client).status_code == 200
 
     sent = mollie_api.log[-1][0]
     assert sent.path == f"/v2/customers/{CUSTOMER}/subscriptions"
@@ -379,7 +393,11 @@ def test_the_paid_first_payment_starts_a_monthly_subscription_at_mollie(
     assert body["interval"] == "1 month"
     # This month is paid: Mollie charges from the start date, so the subscription starts next month.
     assert body["startDate"] == "2027-02-28"
-    assert body["webhookUrl"] == "https://samen.example.org/give/webhooks/mollie/"
+    # The first payment's webhook URL, with the gift's signed public id: the months are checked by it.
+    webhook_url = urlsplit(body["webhookUrl"])
+    assert webhook_url[:3] == ("https", "samen.example.org", "/give/webhooks/mollie/")
+    [gift] = parse_qs(webhook_url.query)["gift"]
+    assert gift.startswith(f"{mollie_first.public_id}:")
     assert body["description"] == f"Monthly donation to {initiative.title}"
     assert body["metadata"] == {"donation": str(mollie_first.public_id)}
     mollie_first.refresh_from_db()
@@ -390,12 +408,14 @@ def test_the_paid_first_payment_starts_a_monthly_subscription_at_mollie(
     # Mollie calls again for the same payment: no second subscription is asked for.
     mollie_api.expect_oneshot_request("/v2/payments/tr_WDqYK6vllg").respond_with_json(first_paid())
     requests_before = len(mollie_api.log)
-    assert mollie_webhook(client).json()["moved"] == 0
+    assert mollie_webhook(client).status_code == 200
     assert len(mollie_api.log) == requests_before + 1
     assert mollie_api.log[-1][0].method == "GET"
+    goal.refresh_from_db()
+    assert goal.raised_minor == 1000
 
 
-def test_mollie_refusing_the_subscription_answers_502_and_the_retry_does_both(
+def test_mollie_refusing_the_subscription_leaves_the_gift_pending_and_the_next_try_does_both(
     client, mollie_api, mollie_first, goal
 ):
     mollie_api.expect_oneshot_request("/v2/payments/tr_WDqYK6vllg").respond_with_json(first_paid())
@@ -406,7 +426,7 @@ def test_mollie_refusing_the_subscription_answers_502_and_the_retry_does_both(
         f"/v2/customers/{CUSTOMER}/subscriptions", method="POST"
     ).respond_with_json({"status": 503, "title": "Service Unavailable", "detail": "Try later"}, status=503)
 
-    assert mollie_webhook(client).status_code == 502
+    assert mollie_webhook(client).status_code == 200  # the fetch failed in its task, not here
     mollie_first.refresh_from_db()
     assert (mollie_first.state, mollie_first.subscription_ref) == ("pending", "")
 
@@ -418,20 +438,20 @@ def test_mollie_refusing_the_subscription_answers_502_and_the_retry_does_both(
     ).respond_with_json(
         {"count": 1, "_embedded": {"subscriptions": [made]}, "_links": {"next": None, "previous": None}}
     )
-    assert mollie_webhook(client).json()["moved"] == 1
+    assert mollie_webhook(client).status_code == 200
     assert mollie_api.log[-1][0].method == "GET"  # reused, not made twice
     mollie_first.refresh_from_db()
     assert (mollie_first.state, mollie_first.subscription_ref) == ("succeeded", SUBSCRIPTION)
 
 
 def test_a_subscription_payment_becomes_one_donation_however_often_mollie_calls(
-    client, mollie_api, mollie_monthly, member, initiative, goal
+    client, mollie_api, mollie_monthly, gift_path, member, initiative, goal
 ):
     for _ in range(2):
         mollie_api.expect_oneshot_request("/v2/payments/tr_month2", method="GET").respond_with_json(
             month_json()
         )
-        response = mollie_webhook(client, "tr_month2")
+        response = mollie_webhook(client, "tr_month2", gift_path)
         assert response.status_code == 200
 
     child = Donation.objects.get(parent=mollie_monthly)
@@ -449,30 +469,55 @@ def test_a_subscription_payment_becomes_one_donation_however_often_mollie_calls(
     assert ledger.totals_for_member(member).money == {"EUR": 2000}
 
 
-def test_a_subscription_payment_not_yet_paid_is_stored_once_it_is(client, mollie_api, mollie_monthly, goal):
+def test_a_subscription_payment_not_yet_paid_is_stored_once_it_is(
+    client, mollie_api, mollie_monthly, gift_path, goal
+):
     mollie_api.expect_oneshot_request("/v2/payments/tr_month2").respond_with_json(
         month_json(status="pending")
     )
-    assert mollie_webhook(client, "tr_month2").json()["moved"] == 0
+    assert mollie_webhook(client, "tr_month2", gift_path).status_code == 200
     assert not Donation.objects.filter(parent=mollie_monthly).exists()
 
     mollie_api.expect_oneshot_request("/v2/payments/tr_month2").respond_with_json(month_json())
-    assert mollie_webhook(client, "tr_month2").json()["moved"] == 1
+    assert mollie_webhook(client, "tr_month2", gift_path).status_code == 200
     assert Donation.objects.filter(parent=mollie_monthly).count() == 1
 
 
-def test_an_unknown_payment_id_that_mollie_does_not_know_is_refused(client, mollie_api, mollie_monthly, goal):
+def test_an_unknown_payment_id_that_mollie_does_not_know_changes_nothing(
+    client, mollie_api, mollie_monthly, gift_path, goal
+):
     mollie_api.expect_oneshot_request("/v2/payments/tr_unknown1").respond_with_json(
         {"status": 404, "title": "Not Found", "detail": "No payment exists with token tr_unknown1."},
         status=404,
     )
 
-    response = mollie_webhook(client, "tr_unknown1")
+    response = mollie_webhook(client, "tr_unknown1", gift_path)
 
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert mollie_api.log[-1][0].path == "/v2/payments/tr_unknown1"
     assert Donation.objects.count() == 1
     goal.refresh_from_db()
     assert goal.raised_minor == 1000
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",  # the plain webhook URL: an id we never made is not asked about
+        "?gift=",
+        "?gift=00000000-0000-4000-8000-000000000000:forgedsignature",
+    ],
+)
+def test_an_id_we_never_made_outside_a_gifts_own_url_is_not_asked_about(
+    client, mollie_api, mollie_monthly, query
+):
+    requests_before = len(mollie_api.log)
+
+    response = mollie_webhook(client, "tr_month2", reverse("giving:webhook", args=["mollie"]) + query)
+
+    assert response.status_code == 200
+    assert len(mollie_api.log) == requests_before
+    assert Donation.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -484,28 +529,29 @@ def test_an_unknown_payment_id_that_mollie_does_not_know_is_refused(client, moll
     ],
 )
 def test_a_paid_payment_that_belongs_to_no_subscription_of_ours_is_refused(
-    client, mollie_api, mollie_monthly, owner_of_payment
+    client, mollie_api, mollie_monthly, gift_path, owner_of_payment
 ):
     mollie_api.expect_oneshot_request("/v2/payments/tr_elsewhere").respond_with_json(
         month_json("tr_elsewhere", **owner_of_payment)
     )
 
-    response = mollie_webhook(client, "tr_elsewhere")
+    response = mollie_webhook(client, "tr_elsewhere", gift_path)
 
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert mollie_api.log[-1][0].path == "/v2/payments/tr_elsewhere"
     assert Donation.objects.count() == 1
 
 
 def test_a_refunded_subscription_payment_is_taken_back_in_the_ledger_once(
-    client, mollie_api, mollie_monthly, member, initiative
+    client, mollie_api, mollie_monthly, gift_path, member, initiative
 ):
     mollie_api.expect_oneshot_request("/v2/payments/tr_month2").respond_with_json(month_json())
-    mollie_webhook(client, "tr_month2")
+    mollie_webhook(client, "tr_month2", gift_path)
     refunded = month_json()
     refunded["amountRefunded"] = {"value": "10.00", "currency": "EUR"}
     for _ in range(2):
         mollie_api.expect_oneshot_request("/v2/payments/tr_month2").respond_with_json(refunded)
-        mollie_webhook(client, "tr_month2")
+        mollie_webhook(client, "tr_month2", gift_path)
 
     child = Donation.objects.get(parent=mollie_monthly)
     assert child.state == "refunded"

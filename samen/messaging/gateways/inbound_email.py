@@ -5,8 +5,11 @@ ways, or twice either way, is one message. Replies go out by ordinary e-mail (th
 this class extends), from the channel's `from_email`.
 
 The webhook: anymail's Mailgun inbound view checks Mailgun's HMAC signature with the channel's
-`secret` (the Mailgun webhook signing key) and, if the channel sets `basic_auth` ("user:pass"),
-the basic auth in the URL too; then anymail's `inbound` signal brings the message here.
+`secret` (the Mailgun webhook signing key) and the basic auth in the URL: the channel's own
+`basic_auth` ("user:pass") if it sets one, else the global SAMEN_ANYMAIL_WEBHOOK_SECRET. Then, as
+Mailgun's "Securing webhooks" asks, a signature more than five minutes from our clock is refused,
+and so is a token seen before (kept in SeenWebhookToken, shared by every process). Then anymail's
+`inbound` signal brings the message here.
 
 IMAP: `manage.py poll_imap` (see that command) calls `receive_email()` for each unseen message.
 """
@@ -17,18 +20,21 @@ import base64
 import contextvars
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.inbound import AnymailInboundMessage
 from anymail.signals import inbound as anymail_inbound
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from samen.messaging.gateways import Media, field_text, register
 from samen.messaging.gateways.email import EmailGateway
 from samen.messaging.inbox import receive
-from samen.messaging.models import Channel, InboundMessage
+from samen.messaging.models import Channel, InboundMessage, SeenWebhookToken
 
 KIND = "inbound_email"
 # The channel the current webhook request belongs to, for the anymail signal receiver (the
@@ -42,6 +48,8 @@ current_channel: contextvars.ContextVar[Channel | None] = contextvars.ContextVar
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 # Mailgun's signature of one delivery attempt: not part of the message.
 SIGNATURE_FIELDS = {"timestamp", "token", "signature"}
+# How far a signature's timestamp may be from our clock (either way: clocks drift).
+SIGNATURE_MAX_AGE = timedelta(minutes=5)
 
 
 @register(KIND)
@@ -204,10 +212,53 @@ class ChannelMailgunInboundView(MailgunInboundWebhookView):
     # Declared so that as_view() accepts them per channel; anymail reads them in __init__.
     webhook_secret = None
 
+    def run_validators(self, request):
+        super().run_validators(request)  # anymail's own: the basic auth, then Mailgun's HMAC signature
+        check_fresh_and_unseen(request)
+
 
 def mailgun_view(channel: Channel):
-    basic_auth = (channel.config or {}).get("basic_auth") or []
-    return ChannelMailgunInboundView.as_view(webhook_signing_key=channel.secret, webhook_secret=basic_auth)
+    options = {"webhook_signing_key": channel.secret}
+    basic_auth = (channel.config or {}).get("basic_auth")
+    if basic_auth:
+        options["webhook_secret"] = basic_auth
+    # Otherwise anymail reads ANYMAIL["WEBHOOK_SECRET"] (SAMEN_ANYMAIL_WEBHOOK_SECRET) itself.
+    return ChannelMailgunInboundView.as_view(**options)
+
+
+def _signature_of(request) -> tuple[str, str]:
+    """(timestamp, token) where Mailgun puts them: a JSON post's signature block, or the form."""
+    if request.content_type == "application/json":
+        block = json.loads(request.body.decode("utf-8"))["signature"]  # anymail has parsed it already
+        return str(block["timestamp"]), str(block["token"])
+    return request.POST["timestamp"], request.POST["token"]
+
+
+def check_fresh_and_unseen(request) -> None:
+    """Refuse a signed post whose signature is old or whose token was used (a replay).
+
+    Call only once anymail has checked the signature, so that nobody but Mailgun can spend a
+    token. The token is stored in the caller's transaction: if storing the message fails, the
+    token goes with it and Mailgun's retry is taken.
+    """
+    timestamp, token = _signature_of(request)
+    try:
+        signed_at = datetime.fromtimestamp(int(timestamp), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise AnymailWebhookValidationFailure("Mailgun webhook signed with an unreadable timestamp") from None
+    now = timezone.now()
+    if abs(now - signed_at) > SIGNATURE_MAX_AGE:
+        raise AnymailWebhookValidationFailure(
+            f"Mailgun webhook signed at {signed_at:%Y-%m-%d %H:%M:%S} UTC, more than five minutes from now"
+        )
+    SeenWebhookToken.objects.filter(expires_at__lt=now).delete()
+    try:
+        with transaction.atomic():
+            SeenWebhookToken.objects.create(
+                provider="mailgun", token=token, expires_at=signed_at + SIGNATURE_MAX_AGE
+            )
+    except IntegrityError:
+        raise AnymailWebhookValidationFailure("Mailgun webhook token seen before (a replay)") from None
 
 
 def _on_anymail_inbound(sender, event, esp_name, **kwargs):

@@ -95,10 +95,13 @@ class TwilioGateway(Gateway):
 
     def fetch_media(self, media: Media) -> bytes:
         # Media URLs need the account's basic auth when the account enforces it; Twilio then
-        # redirects to storage, and requests drops the credentials for the other host.
+        # redirects to storage, and requests drops the credentials for the other host. Each hop
+        # is checked by core.http like the first (the URL came in a webhook).
         auth = (self.account_sid, self.auth_token) if self.account_sid and self.auth_token else None
         try:
-            return request("GET", media.url, auth=auth, max_bytes=settings.SAMEN_MAX_UPLOAD_BYTES).content
+            return request(
+                "GET", media.url, auth=auth, max_bytes=settings.SAMEN_MAX_UPLOAD_BYTES, follow_redirects=True
+            ).content
         except HttpError as exc:
             raise TransportError(str(exc), permanent=exc.permanent) from exc
 

@@ -1,13 +1,15 @@
 import base64
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from samen.messaging.gateways import get_gateway
+from samen.messaging.gateways import get_gateway, inbound_email
 from samen.messaging.gateways.inbound_email import receive_email
-from samen.messaging.models import Channel, InboundMessage
-from samen.messaging.tests.payloads import raw, text
+from samen.messaging.models import Channel, InboundMessage, SeenWebhookToken
+from samen.messaging.tests.payloads import mailgun_multipart, raw, text
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +32,15 @@ def path(channel):
     return reverse("gateways:inbound_email", args=[channel.pk])
 
 
+def signed(**signature) -> bytes:
+    """The recorded post, signed as Mailgun signs each attempt (now, with a new token) unless told."""
+    return mailgun_multipart(SIGNING_KEY, **signature)
+
+
 def post_mailgun(path, body: bytes | None = None, **extra):
     return Client().post(
         path,
-        data=body if body is not None else raw("mailgun_inbound.multipart"),
+        data=body if body is not None else signed(),
         content_type=text("mailgun_inbound.content-type").strip(),
         **extra,
     )
@@ -78,7 +85,7 @@ def test_a_post_signed_with_another_key_gets_403_is_logged_and_stores_nothing(pa
 
 
 def test_an_unsigned_post_gets_403(path):
-    body = raw("mailgun_inbound.multipart").replace(b'name="signature"', b'name="unsigned"')
+    body = signed().replace(b'name="signature"', b'name="unsigned"')
     assert post_mailgun(path, body).status_code == 403
     assert InboundMessage.objects.count() == 0
 
@@ -88,18 +95,94 @@ def test_a_channel_without_a_signing_key_refuses_everything(path, channel):
     assert post_mailgun(path).status_code == 403
 
 
+def basic(credentials: bytes) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Basic {base64.b64encode(credentials).decode()}"}
+
+
 def test_basic_auth_is_required_when_the_channel_sets_it(path, channel):
     channel.config = {**channel.config, "basic_auth": "mailgun:s3cret"}
     channel.save()
     assert post_mailgun(path).status_code == 403
-    credentials = base64.b64encode(b"mailgun:s3cret").decode()
-    assert post_mailgun(path, HTTP_AUTHORIZATION=f"Basic {credentials}").status_code == 200
+    assert post_mailgun(path, **basic(b"mailgun:s3cret")).status_code == 200
+
+
+def test_the_global_webhook_secret_guards_a_channel_without_its_own(path, settings):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "samen:gl0bal"}
+
+    assert post_mailgun(path).status_code == 403
+    assert post_mailgun(path, **basic(b"mailgun:s3cret")).status_code == 403
+    assert InboundMessage.objects.count() == 0
+    assert post_mailgun(path, **basic(b"samen:gl0bal")).status_code == 200
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_channels_own_basic_auth_stands_in_for_the_global_secret(path, channel, settings):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "samen:gl0bal"}
+    channel.config = {**channel.config, "basic_auth": "mailgun:s3cret"}
+    channel.save()
+
+    assert post_mailgun(path, **basic(b"samen:gl0bal")).status_code == 403
+    assert post_mailgun(path, **basic(b"mailgun:s3cret")).status_code == 200
+
+
+@pytest.mark.parametrize("age", [timedelta(minutes=6), timedelta(days=7), -timedelta(minutes=6)])
+def test_a_signature_more_than_five_minutes_from_now_is_refused(path, caplog, age):
+    # Rightly signed with the key, but made long ago (or far ahead): a captured post replayed.
+    body = signed(timestamp=int((timezone.now() - age).timestamp()))
+
+    response = post_mailgun(path, body)
+
+    assert response.status_code == 403
+    assert InboundMessage.objects.count() == 0
+    assert "more than five minutes" in caplog.text
+
+
+def test_a_signature_within_five_minutes_is_taken(path):
+    body = signed(timestamp=int((timezone.now() - timedelta(minutes=4)).timestamp()))
+    assert post_mailgun(path, body).status_code == 200
+
+
+def test_a_replayed_token_is_refused_even_within_its_five_minutes(path, caplog):
+    body = signed()
+    assert post_mailgun(path, body).status_code == 200
+
+    for _ in range(2):
+        response = post_mailgun(path, body)
+        assert response.status_code == 403
+    assert "seen before" in caplog.text
+    assert SeenWebhookToken.objects.filter(provider="mailgun").count() == 1
+
+
+def test_a_token_is_spent_only_when_the_post_is_stored(path, monkeypatch):
+    # The first attempt fails while storing (Mailgun gets a 5xx and tries again with the same
+    # signature): its token must not make the retry look like a replay.
+    body = signed()
+    broken = Client(raise_request_exception=False)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(inbound_email, "receive_email", fail)
+    response = broken.post(path, data=body, content_type=text("mailgun_inbound.content-type").strip())
+    assert response.status_code == 500
+    assert not SeenWebhookToken.objects.exists()
+    monkeypatch.undo()
+
+    assert post_mailgun(path, body).status_code == 200
+    assert InboundMessage.objects.count() == 1
+
+
+def test_expired_tokens_are_forgotten(path):
+    SeenWebhookToken.objects.create(
+        provider="mailgun", token="old" * 10, expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert post_mailgun(path).status_code == 200
+    assert not SeenWebhookToken.objects.filter(token="old" * 10).exists()
+    assert SeenWebhookToken.objects.count() == 1  # this post's own
 
 
 def test_a_tracking_event_sent_to_the_inbound_url_gets_400(path):
-    body = raw("mailgun_inbound.multipart").replace(
-        b"reports@samen.example\r\n", b"reports@samen.example\r\n", 1
-    )
+    body = signed().replace(b"reports@samen.example\r\n", b"reports@samen.example\r\n", 1)
     body = body.replace(
         b'name="subject"',
         b'name="event"\r\n\r\ndelivered\r\n--'

@@ -254,6 +254,26 @@ def test_media_are_downloaded_with_the_accounts_basic_auth(channel, httpserver):
     assert request.authorization.username == ACCOUNT
 
 
+def test_media_follow_twilios_redirect_to_storage_but_never_inside_our_network(channel, httpserver):
+    httpserver.expect_request("/media/ME1").respond_with_data(
+        "", status=307, headers={"Location": httpserver.url_for("/storage/ME1.jpg")}
+    )
+    httpserver.expect_request("/storage/ME1.jpg").respond_with_data(
+        raw("photo.jpg"), content_type="image/jpeg"
+    )
+    gateway = get_gateway("twilio", channel)
+    media = Media(name="photo.jpg", content_type="image/jpeg", url=httpserver.url_for("/media/ME1"))
+    assert gateway.fetch_media(media) == raw("photo.jpg")
+
+    httpserver.expect_request("/media/ME2").respond_with_data(
+        "", status=307, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
+    media = Media(name="photo.jpg", content_type="image/jpeg", url=httpserver.url_for("/media/ME2"))
+    with pytest.raises(TransportError, match="not a public address") as caught:
+        gateway.fetch_media(media)
+    assert caught.value.permanent
+
+
 def test_a_new_message_is_one_insert_after_the_channel(path, django_capture_on_commit_callbacks):
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
         assert send(path).status_code == 200

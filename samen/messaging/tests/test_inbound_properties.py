@@ -14,8 +14,6 @@ Each example runs in a savepoint that is rolled back, so the counts are the exam
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 from contextlib import contextmanager
 from urllib.parse import quote_from_bytes
@@ -32,6 +30,7 @@ from samen.messaging.gateways import smssync
 from samen.messaging.inbox import idempotency_key, safe_text
 from samen.messaging.management.commands import poll_imap
 from samen.messaging.models import Channel, InboundMessage
+from samen.messaging.tests.payloads import mailgun_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -378,12 +377,6 @@ def mailgun_url():
     return reverse("gateways:inbound_email", args=[channel.pk])
 
 
-def mailgun_signed(fields: dict) -> dict:
-    timestamp, token = "1718000000", "a" * 50
-    signature = hmac.new(MAILGUN_KEY.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
-    return {**fields, "timestamp": timestamp, "token": token, "signature": signature}
-
-
 @FEW
 @example(sender="<", subject=None, text=None, message_id=None)  # anymail cannot rebuild this
 @example(sender="a@example.org", subject="ñ", text="hi", message_id="ñ@example.org")
@@ -400,22 +393,21 @@ def test_mailgun_posts_with_any_text_store_one_message_or_refuse(
     headers = present(
         {"From": sender, "Subject": subject, "Message-Id": message_id, "To": "reports@samen.example"}
     )
-    fields = mailgun_signed(
-        present(
-            {
-                "recipient": "reports@samen.example",
-                "sender": sender,
-                "from": sender,
-                "subject": subject,
-                "Message-Id": message_id,
-                "body-plain": text,
-                "message-headers": json.dumps([[name, value] for name, value in headers.items()]),
-            }
-        )
+    fields = present(
+        {
+            "recipient": "reports@samen.example",
+            "sender": sender,
+            "from": sender,
+            "subject": subject,
+            "Message-Id": message_id,
+            "body-plain": text,
+            "message-headers": json.dumps([[name, value] for name, value in headers.items()]),
+        }
     )
 
     def post():
-        return client.post(mailgun_url, data=fields)  # multipart, as Mailgun forwards
+        # Multipart, as Mailgun forwards; each delivery attempt signed afresh, as Mailgun signs them.
+        return client.post(mailgun_url, data={**fields, **mailgun_signature(MAILGUN_KEY)})
 
     with rolled_back():
         response = post()

@@ -174,3 +174,22 @@ def test_logging_in_after_a_click_moves_the_members_last_touch(initiative, varia
 
     assert MemberTouches.objects.get(member=outsider).last_touch == Touch.objects.get()
     assert tracking.COOKIE in client.cookies
+
+
+def test_a_database_error_while_carrying_touches_does_not_break_the_log_in(member, rf, monkeypatch):
+    from django.db import connection, transaction
+
+    from samen.outreach import receivers
+
+    def refused_statement(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM outreach_membertouches")
+
+    monkeypatch.setattr(receivers.tracking, "remember_for_member", refused_statement)
+    request = rf.get("/")
+
+    with transaction.atomic():  # the log-in's (or sign-up's) transaction, as the caller has it
+        receivers.on_logged_in(None, request=request, user=member)
+        receivers.on_signed_up(None, request=request, user=member)
+        # Still usable: on PostgreSQL the failed statement would have aborted it without a savepoint.
+        assert Member.objects.filter(pk=member.pk).exists()

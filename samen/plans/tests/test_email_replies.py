@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from samen.messaging.models import Channel, InboundMessage
+from samen.messaging.tests.payloads import mailgun_resigned
 from samen.plans import actions
 from samen.plans.mail import find_reply_target, reply_token, strip_quoted
 from samen.plans.models import Reaction
@@ -75,7 +76,7 @@ def mailgun_body(*, sender, name, subject, body_plain, stripped_text, message_id
 def post(channel, payload: bytes):
     return Client().post(
         reverse("gateways:inbound_email", args=[channel.pk]),
-        data=payload,
+        data=mailgun_resigned(payload, SIGNING_KEY),  # each delivery attempt is signed afresh
         content_type=f"multipart/form-data; boundary={BOUNDARY}",
     )
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from samen.messaging.gateways.inbound_email import receive_email
 from samen.messaging.models import Channel, InboundMessage, OutboundMessage
-from samen.messaging.tests.payloads import raw, text
+from samen.messaging.tests.payloads import mailgun_multipart, raw, text
 from samen.reports.models import Attachment, Report
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def channel(report_map):
 def post_mailgun(channel, body=None):
     return Client().post(
         reverse("gateways:inbound_email", args=[channel.pk]),
-        data=body or raw("mailgun_inbound.multipart"),
+        data=body or mailgun_multipart("key-mailgun-signing-for-tests"),  # signed now, as Mailgun would
         content_type=text("mailgun_inbound.content-type").strip(),
     )
 

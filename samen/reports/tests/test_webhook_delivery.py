@@ -4,12 +4,14 @@
 # ruff: noqa: F401, F811
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from werkzeug import Response
 
+from samen.core import http
 from samen.reports import notify, tasks
 from samen.reports.models import Report, Webhook, WebhookDelivery
 
@@ -158,8 +160,9 @@ def test_a_permanent_failure_is_not_retried(webhook, make_report, publish, https
     assert delivery.response_status == 410
 
 
-def test_a_receiver_that_cannot_be_reached_is_a_transient_failure(report_map, make_report):
-    # Nothing listens on port 9 (discard) on the loopback interface.
+def test_a_receiver_that_cannot_be_reached_is_a_transient_failure(report_map, make_report, settings):
+    # Nothing listens on port 9 (discard) on the loopback interface, allowed here to be reached.
+    settings.SAMEN_HTTP_ALLOWED_HOSTS = ["127.0.0.1"]
     webhook = Webhook.objects.create(report_map=report_map, url="http://127.0.0.1:9/hook")
     report = make_report(status=Report.Status.PUBLISHED, published_at=timezone.now())
     delivery = WebhookDelivery.objects.create(webhook=webhook, report=report)
@@ -227,3 +230,36 @@ def test_lost_retries_are_requeued(webhook, make_report, httpserver):
     assert tasks.requeue_deliveries(queued_for=timedelta(minutes=30)) == 1
     delivery.refresh_from_db()
     assert delivery.state == WebhookDelivery.State.DELIVERED
+
+
+def test_a_receiver_that_redirects_is_not_followed_and_fails_for_good(
+    webhook, make_report, publish, httpserver
+):
+    # A public receiver may redirect to the cloud's metadata service; the delivery stops at the 302.
+    httpserver.expect_request("/hook").respond_with_data(
+        "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
+    publish(make_report())
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.response_status) == (
+        WebhookDelivery.State.FAILED,
+        1,
+        302,
+    )
+    assert "redirect" in delivery.error
+    assert len(httpserver.log) == 1
+
+
+def test_a_name_that_resolves_inside_our_network_at_delivery_is_refused(report_map, make_report, monkeypatch):
+    # Saved while it pointed outside (or never checked); now it answers with the loopback address.
+    webhook = Webhook.objects.create(report_map=report_map, url="https://rebound.example.org/hook")
+    monkeypatch.setattr(
+        http, "resolve", lambda host, port: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+    )
+    report = make_report(status=Report.Status.PUBLISHED, published_at=timezone.now())
+    delivery = WebhookDelivery.objects.create(webhook=webhook, report=report)
+
+    assert tasks.deliver_webhook.call(delivery.pk) == WebhookDelivery.State.FAILED
+    delivery.refresh_from_db()
+    assert "not a public address" in delivery.error

@@ -1,9 +1,12 @@
 """The coordinators' webhook pages: add an address, see the secret once, rotate it, switch off, resend."""
 
+import socket
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from samen.core import http
 from samen.reports import notify
 from samen.reports.models import Report, Webhook, WebhookDelivery
 
@@ -12,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def allow_local(settings):
-    settings.SAMEN_WEBHOOKS_ALLOW_PRIVATE = True
+    settings.SAMEN_HTTP_ALLOWED_HOSTS = ["127.0.0.1"]
 
 
 def list_url(report_map):
@@ -81,6 +84,8 @@ def test_rotating_makes_a_new_secret_and_shows_it_once(client_as, report_map, ma
         ("http://127.0.0.1:8000/hook", "own network"),
         ("http://localhost/hook", "own network"),
         ("http://10.0.0.5/hook", "own network"),
+        ("http://[::ffff:169.254.169.254]/hook", "own network"),
+        ("http://metadata.google.internal/computeMetadata/v1/", "own network"),
     ],
 )
 def test_bad_or_internal_addresses_are_refused(client_as, report_map, map_people, address, message):
@@ -88,6 +93,22 @@ def test_bad_or_internal_addresses_are_refused(client_as, report_map, map_people
 
     assert message in response.content.decode()
     assert f'value="{address}"' in response.content.decode()
+    assert not Webhook.objects.exists()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254", "::1", "::ffff:10.0.0.1"])
+def test_a_name_that_resolves_inside_our_network_is_refused(
+    client_as, report_map, map_people, monkeypatch, address
+):
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    monkeypatch.setattr(
+        http, "resolve", lambda host, port: [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+    )
+    response = client_as(map_people["coordinator"]).post(
+        list_url(report_map), {"url": "https://innocent.example.org/hook"}
+    )
+
+    assert "own network" in response.content.decode()
     assert not Webhook.objects.exists()
 
 
