@@ -113,9 +113,10 @@ _KEEP = re.compile(
     + rf"|{_TIME}{_ZONE}"
     # Year ranges and lists: 2010-2011, 2009/2010
     + rf"|{_YEAR4}\s?[-/–]\s?{_YEAR4}"
-    # Decimals: coordinates and measures (18.533333, -72.3, 3,5): at most three digits before the point;
-    # a pair may be written "40.712776,-74.005974"
-    + r"|[-+−]?\d{1,3}[.,]\d+(?:\s?°)?"
+    # Decimals: coordinates and measures (18.533333, -72.3, 3,5): at most three digits before the point,
+    # never "00" (the international prefix: "00.4702000" is a number in Norway); a pair may be
+    # written "40.712776,-74.005974"
+    + r"|[-+−]?(?!00)\d{1,3}[.,]\d+(?:\s?°)?"
     # Grouped thousands with , . or ' : 1,500,000  1.500.000  15'000
     + r"|[1-9]\d{0,2}(?P<sep3>[,.'’])\d{3}(?:(?P=sep3)\d{3})*(?:[.,]\d{1,2})?"
     + r")|(?<=\d,)[-+−]?\d{1,3}\.\d+(?:\s?°)?)(?![.,/\-]?\d)",
