@@ -113,10 +113,12 @@ _KEEP = re.compile(
     + rf"|{_TIME}{_ZONE}"
     # Year ranges and lists: 2010-2011, 2009/2010
     + rf"|{_YEAR4}\s?[-/–]\s?{_YEAR4}"
-    # Decimals: coordinates and measures (18.533333, -72.3, 3,5): at most three digits before the point,
-    # never "00" (the international prefix: "00.4702000" is a number in Norway); a pair may be
-    # written "40.712776,-74.005974"
-    + r"|[-+−]?(?!00)\d{1,3}[.,]\d+(?:\s?°)?"
+    # Decimals: measures (3,5  250.75) with at most three digits on either side of the point, and
+    # coordinates (18.533333, -72.3) up to 180 with at most seven decimals (a centimetre; a longer
+    # fraction can hold a whole local number); never "00" first (the international prefix:
+    # "00.4702000" is a number in Norway, "201.2000000" one in New Jersey). A pair may be written
+    # "40.712776,-74.005974".
+    + r"|[-+−]?(?!00)(?:\d{1,3}[.,]\d{1,3}|(?:1[0-7]\d|180|\d{1,2})[.,]\d{4,7})(?!\d)(?:\s?°)?"
     # Grouped thousands with , . or ' : 1,500,000  1.500.000  15'000
     + r"|[1-9]\d{0,2}(?P<sep3>[,.'’])\d{3}(?:(?P=sep3)\d{3})*(?:[.,]\d{1,2})?"
     + r")|(?<=\d,)[-+−]?\d{1,3}\.\d+(?:\s?°)?)(?![.,/\-]?\d)",
@@ -423,6 +425,7 @@ def find_contacts(text: str, region: str | None = None) -> list[Found]:
     if not runs:
         found.sort(key=lambda item: item.start)
         return found
+    unkept = masked  # e-mail and web addresses masked, dates, amounts and decimals not yet
     for start, end in runs:
         for match in _KEEP.finditer(masked, max(0, start - 1), min(len(masked), end + 12)):
             _mask(chars, match.start(), match.end())
@@ -437,8 +440,35 @@ def find_contacts(text: str, region: str | None = None) -> list[Found]:
             start, end = _trim(masked, match.start(), match.end())
             if start < end and _is_phone(text, start, end, masked, region):
                 found.append(Found(start, end, "phone", text[start:end]))
+    # What was kept can still hold the start of a number with the rest of its run ("0.201 2000000"
+    # is a decimal, then New Jersey's 201-200-0000): phonenumbers' matcher looks at each run that
+    # was kept in part with what surrounds it, and whatever it finds there goes too.
+    for run_start, run_end in runs:
+        piece = masked[run_start:run_end]
+        if "\x00" not in piece or not any(char.isdigit() for char in piece):
+            continue
+        window_start = max(0, run_start - WINDOW)
+        for start, end in _matcher_spans(unkept[window_start : run_end + WINDOW], region):
+            start, end = window_start + start, window_start + end
+            if not any(item.start < end and start < item.end for item in found):
+                found.append(Found(start, end, "phone", text[start:end]))
     found.sort(key=lambda item: item.start)
     return found
+
+
+# How many characters on either side of a run of digits phonenumbers' matcher is shown.
+WINDOW = 16
+
+
+def _matcher_spans(text: str, region: str | None) -> list[tuple[int, int]]:
+    if "\x00" in text:
+        text = text.replace("\x00", " ")  # masked addresses are nobody's number
+    try:
+        return [
+            (match.start, match.end) for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID)
+        ]
+    except Exception:  # noqa: BLE001 - a library bug must never stop a report from being saved
+        return []
 
 
 def _scrub_once(text: str, region: str | None, replacement: str) -> str:

@@ -51,6 +51,8 @@ def matcher_finds(text: str, region: str | None) -> list[str]:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts, region=REGIONS)
 @example(text="00.4702000", region="HT")  # "00" then Norway's 47: once kept as a decimal
+@example(text="0000 201.2000000", region=None)  # New Jersey's 201, once kept as a decimal
+@example(text="000 0.2012000000", region="US")  # a fraction that holds a whole number
 def test_what_is_left_holds_no_number_the_matcher_finds(text, region):
     scrubbed = scrub_contacts(text, region=region)
     assert matcher_finds(scrubbed, region) == []
