@@ -81,3 +81,30 @@ def test_one_address_gets_only_so_many_confirmations_whoever_asks(
     assert [answer.status_code for answer in answers] == [302, 302, 429]
     assert len(mail.outbox) == 2
     assert subscribe(Client(), report_map, "other@example.org", REMOTE_ADDR="198.51.100.9").status_code == 302
+
+
+def test_the_maps_team_is_not_held_back_by_the_report_limit(throttles, client_as, report_map, map_people):
+    throttles(report="1/h")
+    coordinator, reviewer = client_as(map_people["coordinator"]), client_as(map_people["reviewer"])
+    path = reverse("reports:report", args=[report_map.slug])
+
+    for person in (coordinator, coordinator, reviewer, reviewer):
+        assert person.post(path, form_data(person, report_map)).status_code == 302
+    assert (
+        ApiClient(map_people["coordinator"])
+        .post(
+            f"/api/maps/{report_map.slug}/reports",
+            REPORT | {"external_id": "a", "description": "The pump is gone."},
+        )
+        .status_code
+        == 201
+    )
+    assert (
+        ApiClient(map_people["coordinator"])
+        .post(
+            f"/api/maps/{report_map.slug}/reports",
+            REPORT | {"external_id": "b", "description": "The pipe has burst."},
+        )
+        .status_code
+        == 201
+    )
