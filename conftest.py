@@ -7,14 +7,21 @@ outsider (signed in, unrelated) and anonymous.
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
+from samen.core.cache import fragments
 from samen.initiatives.models import Follow, Initiative, TeamMember
 from samen.people.models import Member
 from samen.reports.models import Category, Report, ReportMap
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
+TEST_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-shared"},
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-fragments"},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +36,40 @@ def _fast_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.ACCOUNT_RATE_LIMITS = False
+    # Throttles count in process memory here, with limits no test reaches: every test posts from
+    # 127.0.0.1 and starts from zero. The throttle tests put the shared caches back and set tight
+    # limits (samen/core/tests/throttling.py).
+    settings.CACHES = TEST_CACHES
+    settings.SAMEN_THROTTLES = dict.fromkeys(settings.SAMEN_THROTTLES, "100000/m")
+    # Counting in memory is what these tests want; commands run here must not refuse it (production's
+    # shared cache is checked in samen/core/tests/test_shared_cache.py).
+    settings.SILENCED_SYSTEM_CHECKS = [*settings.SILENCED_SYSTEM_CHECKS, "django_ratelimit.E003"]
     # Each test's database is rolled back; what a test cached about its rows must go with it.
+    cache.clear()
+    fragments.clear()
+
+
+# The caches production uses: throttles count in the shared database cache (without REDIS_URL).
+SHARED_CACHES = {
+    **TEST_CACHES,
+    "default": {"BACKEND": "samen.core.cache.DatabaseCache", "LOCATION": "samen_cache"},
+}
+
+
+@pytest.fixture
+def throttles(settings, db):
+    """Throttles as in production without Redis, on the database cache; call it with tight limits.
+
+    `throttles(donate="2/h")` sets those limits (the others stay out of reach). The clock stands
+    still, so no window ends in the middle of a test.
+    """
+    settings.CACHES = SHARED_CACHES
+
+    def tighten(**limits):
+        settings.SAMEN_THROTTLES = {**settings.SAMEN_THROTTLES, **limits}
+
+    with time_machine.travel(timezone.now(), tick=False):
+        yield tighten
     cache.clear()
 
 

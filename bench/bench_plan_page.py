@@ -55,12 +55,13 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 def cold_queries(path: str) -> int:
     """Queries for one anonymous GET with an empty cache (the first view after a change)."""
-    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    cache.clear()
+    from samen.core.cache import fragments
+
+    fragments.clear()
     with CaptureQueriesContext(connection) as queries:
         response = Client(HTTP_HOST="127.0.0.1").get(path)
     if response.status_code != 200:

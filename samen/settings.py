@@ -122,10 +122,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and background work -----------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# CACHES: see "Throttles and the shared cache" below.
 
 # "db" (django-tasks-db, the default), "rq" (django-tasks-rq on REDIS_URL) or "immediate".
 TASKS_BACKEND = env("SAMEN_TASKS_BACKEND", "db")
@@ -161,7 +158,7 @@ ACCOUNT_EMAIL_VERIFICATION = env("SAMEN_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
-ACCOUNT_RATE_LIMITS: dict | bool = False if env_bool("SAMEN_DISABLE_RATE_LIMITS") else {}
+# ACCOUNT_RATE_LIMITS and ACCOUNT_ADAPTER: see "Throttles and the shared cache" below.
 SOCIALACCOUNT_ONLY = False
 # Answers 404 rather than 500 for the URLs of a provider that is not configured.
 SOCIALACCOUNT_ADAPTER = "samen.people.adapters.SocialAccountAdapter"
@@ -216,6 +213,91 @@ SAMEN_GIVING_POLL_SECONDS = int(env("SAMEN_GIVING_POLL_SECONDS", "10"))
 SAMEN_OUTREACH_REDIRECT_HOSTS = env_list("SAMEN_OUTREACH_REDIRECT_HOSTS")
 # manage.py outreach_purge_touches keeps the clicks of this many days (at least the 90-day window).
 SAMEN_OUTREACH_TOUCH_DAYS = int(env("SAMEN_OUTREACH_TOUCH_DAYS", "180"))
+
+# --- Throttles and the shared cache (docs/architecture.md "Throttles"; the README lists each limit) ----
+# The default cache is shared by every process and node, because throttles count there: Redis with
+# REDIS_URL, else the table `samen_cache` in the database (core's migration makes it). "fragments"
+# holds what pages can rebuild (rendered parts, lookups): in each process's memory without Redis.
+SAMEN_CACHE_PREFIX = env("SAMEN_CACHE_PREFIX")  # to share one Redis between several sites
+CACHES: dict[str, dict]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": SAMEN_CACHE_PREFIX,
+        },
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{SAMEN_CACHE_PREFIX}fragments",
+        },
+    }
+else:
+    CACHES = {
+        "default": {
+            # Django's database cache with an increment two processes cannot both win.
+            "BACKEND": "samen.core.cache.DatabaseCache",
+            "LOCATION": "samen_cache",
+            "KEY_PREFIX": SAMEN_CACHE_PREFIX,
+            # Expired rows go when the table passes this; a busy site wants Redis instead.
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        },
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "samen-fragments",
+        },
+    }
+
+INSTALLED_APPS += ["django_ratelimit"]  # its system check refuses a per-process cache for throttles
+# It knows only memcached and django-redis by name; Django's Redis and our database cache both
+# increment atomically (samen/core/tests/test_shared_cache.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+SAMEN_DISABLE_RATE_LIMITS = env_bool("SAMEN_DISABLE_RATE_LIMITS")  # load tests from one address only
+RATELIMIT_ENABLE = not SAMEN_DISABLE_RATE_LIMITS
+# A cache that cannot count lets requests through (and logs it) rather than refusing everyone.
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = "samen.core.throttle.client_ip"
+
+# The client's address is REMOTE_ADDR, unless a proxy you trust sets this header (e.g. X-Forwarded-For
+# or X-Real-IP). In a list, the address SAMEN_PROXY_COUNT places from the end is the client's.
+SAMEN_PROXY_IP_HEADER = env("SAMEN_PROXY_IP_HEADER")
+SAMEN_PROXY_COUNT = int(env("SAMEN_PROXY_COUNT", "1"))
+
+# Each limit: "count/period" rates, comma-separated (period s, m, h or d, optionally with a number:
+# "1/30m"); empty switches it off. Set one with SAMEN_THROTTLE_<NAME>, e.g. SAMEN_THROTTLE_DONATE=10/h.
+THROTTLE_DEFAULTS = {
+    "donate": "5/m,30/h",  # donations and pledges (web and API), per member or address
+    "report": "5/m,60/h",  # reports sent by web form or API, per member or address
+    "subscribe": "5/m,20/h",  # report alert subscriptions, per client address
+    "subscribe_address": "3/h",  # ... and per e-mail address or phone number (besides 3 a day in notify.py)
+    "api_write": "60/m,1000/h",  # POST, PUT, PATCH and DELETE on /api/, per token's member
+    "webhook_sms": "600/m",  # /gateways/<SMS gateway>/<channel>/, per channel and sender address
+    "webhook_email": "300/m",  # /gateways/inbound_email/<channel>/, per channel and sender address
+    "webhook_payment": "300/m",  # /give/webhooks/<provider>/, per provider and sender address
+    "link_visitor": "1/30m",  # clicks that count on one tracked link, per address and browser
+    "link_address": "20/h",  # ... and per address (many people behind one network)
+    # allauth's own format, "count/period/per" with per = ip or key (the e-mail address):
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "password_reset": "20/m/ip,5/m/key",
+}
+SAMEN_THROTTLES = {
+    name: env(f"SAMEN_THROTTLE_{name.upper()}", rate) for name, rate in THROTTLE_DEFAULTS.items()
+}
+ACCOUNT_RATE_LIMITS: dict | bool = (
+    False
+    if SAMEN_DISABLE_RATE_LIMITS
+    else {
+        "login": SAMEN_THROTTLES["login"],
+        "login_failed": SAMEN_THROTTLES["login_failed"],
+        "signup": SAMEN_THROTTLES["signup"],
+        "reset_password": SAMEN_THROTTLES["password_reset"],
+    }
+)
+# allauth finds the client's address the same way as the other throttles.
+ACCOUNT_ADAPTER = "samen.people.adapters.AccountAdapter"
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

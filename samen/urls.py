@@ -32,3 +32,5 @@ if settings.DEBUG or settings.MEDIA_URL.startswith("/"):
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "samen.core.views.not_found"
+# Not Django's: allauth answers its rate limits with this view (samen.core.throttle's page).
+handler429 = "samen.people.views.too_many_requests"

@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from .docs import SamenDocs, explorer
 from .errors import NOT_FOUND, install_error_handlers
 from .routers import giving, initiatives, me, outreach, plans, reports, updates, volunteering
+from .throttle import WriteThrottle
 
 
 def _json_method_not_allowed(view):
@@ -62,6 +63,7 @@ api = SamenAPI(
     ),
     urls_namespace="api",
     docs=SamenDocs(),
+    throttle=[WriteThrottle()],
 )
 install_error_handlers(api)
 

@@ -5,14 +5,17 @@ which API clients cannot parse.
 """
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+
+from samen.core.throttle import TOO_MANY
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def unauthenticated(request: HttpRequest, exc: AuthenticationError):
         response = respond(request, 401, exc.message)
         response["WWW-Authenticate"] = 'Bearer realm="samen"'
+        return response
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Throttled):
+        """Past a limit of samen.core.throttle: the same words as its pages, and when to come back."""
+        seconds = max(1, math.ceil(exc.wait or 1))
+        response = api.create_response(
+            request, {"detail": gettext(TOO_MANY) % {"seconds": seconds}, "retry_after": seconds}, status=429
+        )
+        response["Retry-After"] = str(seconds)
         return response
 
     @api.exception_handler(BadRequest)

@@ -13,7 +13,6 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samen.core import throttle
 from samen.core.access import Role
+from samen.core.cache import fragments
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer, initiative_by_slug
 from samen.initiatives.models import Initiative
 from samen.outreach import attribution
@@ -85,6 +86,9 @@ def give(request, slug):
         initial.update(name=request.user.name, email=request.user.email)
     form = DonateForm(request.POST or None, initial=initial, currency=currency)
     if request.method == "POST" and form.is_valid():
+        wait = throttle.hit(request, "donate", key=throttle.who(request))
+        if wait is not None:
+            return throttle.too_many(request, wait)
         data = form.cleaned_data
         try:
             donation, redirect_url = actions.create_donation(
@@ -280,6 +284,7 @@ def donation_action(request, slug, pk, action):
 
 @csrf_exempt
 @require_POST
+@throttle.webhook("webhook_payment")
 def webhook(request, kind):
     try:
         provider = providers.get(kind)
@@ -404,10 +409,10 @@ def leaderboard_html(request, campaign: Campaign) -> str:
             campaign.has_started(now), campaign.has_ended(now), int(now.timestamp()) // BOARD_BUCKET_SECONDS,
         )
     )  # fmt: skip
-    html = cache.get(key)
+    html = fragments.get(key)
     if html is None:
         html = render_to_string("giving/_leaderboard.html", board_context(campaign), request=request)
-        cache.set(key, html, BOARD_BUCKET_SECONDS * 2)
+        fragments.set(key, html, BOARD_BUCKET_SECONDS * 2)
     return html
 
 

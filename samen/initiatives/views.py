@@ -5,7 +5,6 @@ Every initiative is fetched through access.get_initiative_for_viewer / _for_team
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samen.core.access import Role
+from samen.core.cache import fragments as fragment_cache
 
 from . import actions
 from .access import get_initiative_for_team, get_initiative_for_viewer
@@ -99,7 +99,7 @@ def _shared_fragments(initiative) -> dict[str, str]:
     key = ":".join(
         ["initiatives:page", initiative.cache_version, get_language(), timezone.get_current_timezone_name()]
     )
-    fragments = cache.get(key)
+    fragments = fragment_cache.get(key)
     if fragments is None:
         context = {
             "initiative": initiative,
@@ -109,7 +109,7 @@ def _shared_fragments(initiative) -> dict[str, str]:
         fragments = {
             name: render_to_string(f"initiatives/detail.html#{name}", context) for name in SHARED_FRAGMENTS
         }
-        cache.set(key, fragments, SHARED_FRAGMENTS_SECONDS)
+        fragment_cache.set(key, fragments, SHARED_FRAGMENTS_SECONDS)
     return fragments
 
 

@@ -8,7 +8,9 @@ answer cannot pile up work; replies go out through the same gateway when they ar
 request that is unsigned, wrongly signed or malformed gets a 4xx, is logged, and stores nothing.
 
 These views are hot (a crisis is a burst of texts): one SELECT for the channel, one INSERT for
-the message and one for its task, and nothing that touches the session or the user.
+the message and one for its task, and nothing that touches the session or the user. Each is
+throttled per channel and sender address (`core.throttle.webhook`, limits `webhook_sms` and
+`webhook_email`): past the limit the provider gets 429 with Retry-After and delivers again later.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from samen.core import throttle
 from samen.messaging.gateways import africastalking, field_text, frontlinesms, inbound_email, smssync
 from samen.messaging.gateways import twilio as twilio_gateway
 from samen.messaging.inbox import receive, safe_text
@@ -138,6 +141,7 @@ def _smssync_answer(status: int, error: str | None = None, **extra) -> JsonRespo
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@throttle.webhook("webhook_sms")
 def smssync_endpoint(request, channel_id: int):
     channel = _channel(smssync.KIND, channel_id)
     if channel is None:
@@ -186,6 +190,7 @@ def smssync_endpoint(request, channel_id: int):
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@throttle.webhook("webhook_sms")
 def frontlinesms_endpoint(request, channel_id: int):
     channel = _channel(frontlinesms.KIND, channel_id)
     if channel is None:
@@ -216,6 +221,7 @@ def _twilio_error(status: int, error: str) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@throttle.webhook("webhook_sms")
 def twilio_endpoint(request, channel_id: int):
     channel = _channel(twilio_gateway.KIND, channel_id)
     if channel is None:
@@ -258,6 +264,7 @@ def twilio_endpoint(request, channel_id: int):
 
 @csrf_exempt
 @require_POST
+@throttle.webhook("webhook_sms")
 def africastalking_endpoint(request, channel_id: int):
     channel = _channel(africastalking.KIND, channel_id)
     if channel is None:
@@ -279,6 +286,7 @@ def africastalking_endpoint(request, channel_id: int):
 
 
 @csrf_exempt
+@throttle.webhook("webhook_email")
 def inbound_email_endpoint(request, channel_id: int):
     channel = _channel(inbound_email.KIND, channel_id)
     if channel is None:

@@ -14,13 +14,13 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from samen.core.cache import fragments
 from samen.initiatives.models import Initiative
 
 from .models import CHANNEL_CHOICES, TrackedLink
@@ -126,7 +126,7 @@ def link_codes(
         channel: _key(target, channel, subject_type_id, subject_id, promoter_id, variant_id, recipient)
         for channel in channels
     }
-    cached = cache.get_many([f"outreach:key:{key}" for key in keys.values()])
+    cached = fragments.get_many([f"outreach:key:{key}" for key in keys.values()])
     codes = {channel: cached.get(f"outreach:key:{key}") for channel, key in keys.items()}
     missing = {channel: keys[channel] for channel, code in codes.items() if not code}
     if missing:
@@ -148,7 +148,7 @@ def link_codes(
             codes[channel] = code
         # Only once the rows are committed: a rolled-back link must not stay in the cache.
         learned = {f"outreach:key:{keys[channel]}": codes[channel] for channel in missing}
-        transaction.on_commit(lambda: cache.set_many(learned, CACHE_SECONDS))
+        transaction.on_commit(lambda: fragments.set_many(learned, CACHE_SECONDS))
     return {channel: str(code) for channel, code in codes.items()}
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.db.models.functions import Lower, TruncDate
@@ -27,6 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samen.core.cache import fragments
 from samen.messaging import optout
 from samen.people.models import Member
 
@@ -206,10 +206,10 @@ def message_detail(request, scope: Scope, message: Message):
         f"outreach:figures:{message.pk}:{model}:{goal}:{get_language()}:{timezone.now().date()}:"
         f"{stats.version(message)}"
     )
-    figures = cache.get(key)
+    figures = fragments.get(key)
     if figures is None:
         figures = _figures(request, scope, message, variants, model=model, goal=goal)
-        cache.set(key, figures, 3600)
+        fragments.set(key, figures, 3600)
     share = [
         {
             "variant": variant,

@@ -12,11 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from samen.core.cache import fragments
 
 from .models import CHANNEL_CHOICES, KIND_CHOICES, Conversion, DailyCount, Message
 
@@ -97,7 +98,7 @@ class Cube:
         # count, read from the message index, so a new or deleted conversion is seen at once.
         version = conversions.aggregate(last=Max("id"), n=Count("id"))
         key = f"outreach:cube:{message.pk}:{model}:{goal}:{version['last']}:{version['n']}"
-        cached = cache.get(key)
+        cached = fragments.get(key)
         if cached is None:
             cached = {
                 "conversions": [
@@ -116,7 +117,7 @@ class Cube:
                     for fields in self.GROUPINGS
                 },
             }
-            cache.set(key, cached, 3600)
+            fragments.set(key, cached, 3600)
         self.conversions = cached["conversions"]
         self.converting = cached["converting"]
 

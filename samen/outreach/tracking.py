@@ -3,7 +3,9 @@
 The visitor's touches travel in a first-party cookie signed by the site (the visitor id, the first
 and the last touch, the links already seen), not in the database session: a click then costs one
 INSERT and one UPSERT and no session row, the touches survive logging out and in again, and a
-forged cookie cannot attribute a donation to someone else's click. No IP address is stored or hashed.
+forged cookie cannot attribute a donation to someone else's click. No IP address is stored or hashed
+with a click; only the click throttle (views._counts) counts by address, in the shared cache, for its
+window.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core import signing
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+
+from samen.core.cache import fragments
 
 from .models import DailyCount, MemberTouches, Touch, TrackedLink
 
@@ -137,11 +140,11 @@ LINK_FIELDS = ("pk", "target", "channel", "message_id", "variant_id", "promoter_
 def link_by_code(code: str) -> dict | None:
     """The few columns a click needs, cached: links never change once made."""
     key = f"outreach:code:{code}"
-    found = cache.get(key)
+    found = fragments.get(key)
     if found is None:
         row = TrackedLink.objects.filter(code=code).values_list(*LINK_FIELDS, "recipient_member_id").first()
         found = dict(zip((*LINK_FIELDS, "recipient_member_id"), row, strict=True)) if row else {}
-        cache.set(key, found, 300)
+        fragments.set(key, found, 300)
     return found or None
 
 

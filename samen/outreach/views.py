@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
+
+from samen.core import throttle
 
 from . import access, links, pages, scopes, tracking
 from .models import TrackedLink
@@ -27,10 +31,24 @@ def follow(request, code: str):
         if tracking.wants_card(user_agent):
             return _card(request, link)
         return _redirect(target)
+    if not _counts(request, link, user_agent):
+        # The person still gets where the link leads; the figures just do not hear of it again.
+        return _redirect(target)
     _touch, carried = tracking.record_touch(request, link)
     response = _redirect(target)
     tracking.write_cookie(response, carried, secure=request.is_secure())
     return response
+
+
+def _counts(request, link: dict, user_agent: str) -> bool:
+    """Whether this click may become a touch: a visitor (address and browser) counts once per window
+    (`link_visitor`), an address only so many times (`link_address`), so a script that clicks
+    without cookies cannot make unique visitors or tip an A/B test."""
+    address = throttle.client_key(request)
+    browser = hashlib.sha256(user_agent.encode()).hexdigest()[:16]
+    if throttle.hit(request, "link_visitor", key=f"{link['pk']}|{address}|{browser}") is not None:
+        return False
+    return throttle.hit(request, "link_address", key=f"{link['pk']}|{address}") is None
 
 
 def _redirect(target: str):

@@ -1,6 +1,15 @@
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.http import Http404
+
+from samen.core.throttle import client_key
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        """The address allauth's rate limits count by: the same as every other throttle's."""
+        return client_key(request)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samen.core.access import Role
+from samen.core.cache import fragments
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 
 from . import actions
@@ -101,13 +101,13 @@ def _shared(plan) -> dict[str, str]:
     page left to render per request is little more than base.html.
     """
     key = ":".join(["plans:page", plan.cache_version, get_language(), timezone.get_current_timezone_name()])
-    shared = cache.get(key)
+    shared = fragments.get(key)
     if shared is None:
         context = {"plan": plan, "sections": section_rows(plan)}
         shared = {
             name: render_to_string(f"plans/plan.html#{name}", context) for name in ("header", "sections")
         }
-        cache.set(key, shared, PAGE_SECONDS)
+        fragments.set(key, shared, PAGE_SECONDS)
     return shared
 
 

@@ -34,7 +34,9 @@ def test_the_map_settings_lead_to_review_csv_and_webhooks_and_back_to_the_map(
     map_url = f"/maps/{report_map.slug}/"
     visit(page, f"/initiatives/{initiative.slug}/")
     # The initiative's own maps, not the site menu's index of every map.
-    click_and_wait(page, page.get_by_role("navigation", name="Take part").get_by_role("link", name="Report maps"))
+    click_and_wait(
+        page, page.get_by_role("navigation", name="Take part").get_by_role("link", name="Report maps")
+    )
     check_a11y(page)
     click_and_wait(page, page.get_by_role("link", name=f"Manage {report_map.title}"))
     check_a11y(page)

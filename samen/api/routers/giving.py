@@ -9,10 +9,12 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
+from ninja.errors import Throttled
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import BadRequest
 from samen.api.schemas import absolute
+from samen.core import throttle
 from samen.giving import access, actions
 from samen.giving.models import CampaignProject, Donation, Promoter
 from samen.giving.views import board_context
@@ -277,6 +279,9 @@ def create_pledge(request: TokenRequest, slug: str, payload: PledgeIn):
         if project is None:
             raise BadRequest("project: there is no such project.", {"project": ["there is no such project."]})
     email = payload.email.strip() or request.auth.email
+    wait = throttle.hit(request, "donate", key=f"member:{request.auth.pk}")
+    if wait is not None:
+        raise Throttled(wait)
     try:
         donation, _url = actions.create_donation(
             initiative,

@@ -15,12 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from ninja import Field, Header, Query, Router, Schema, Status
+from ninja.errors import Throttled
 from ninja.pagination import paginate
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import BadRequest
 from samen.api.pagination import Pagination
 from samen.api.schemas import absolute
+from samen.core import throttle
 from samen.core.access import Role
 from samen.reports import clustering
 from samen.reports.access import (
@@ -356,6 +358,9 @@ def create(
             {"external_id": [gettext("Differs from the Idempotency-Key header.")]},
         )
     fields = _validated_fields(report_map, payload)
+    wait = None if can_review(role) else throttle.hit(request, "report", key=f"member:{request.auth.pk}")
+    if wait is not None:
+        raise Throttled(wait)
     report, created = create_report(
         report_map,
         source=Report.Source.API,

@@ -39,11 +39,11 @@ FORM = {
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    from django.core.cache import cache
+    from samen.core.cache import fragments
 
-    cache.clear()
+    fragments.clear()
     yield
-    cache.clear()
+    fragments.clear()
 
 
 @pytest.fixture

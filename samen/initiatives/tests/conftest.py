@@ -3,10 +3,10 @@
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from samen.core.cache import fragments
 from samen.initiatives.models import Initiative
 
 
@@ -34,6 +34,6 @@ def jpeg_upload(name="photo.jpg", **kwargs) -> SimpleUploadedFile:
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """The initiative page caches fragments; each test starts from an empty cache, as after a deploy."""
-    cache.clear()
+    fragments.clear()
     yield
-    cache.clear()
+    fragments.clear()

@@ -38,8 +38,8 @@ def visitor():
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Links are cached by code and by arguments; a rolled-back test must not leave them behind."""
-    from django.core.cache import cache
+    from samen.core.cache import fragments
 
-    cache.clear()
+    fragments.clear()
     yield
-    cache.clear()
+    fragments.clear()

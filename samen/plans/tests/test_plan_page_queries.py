@@ -1,11 +1,11 @@
 """The plan page does a constant number of queries, however many sections and reactions it has."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import make_member
+from samen.core.cache import fragments
 from samen.plans import actions
 from samen.plans.models import Reaction, Section
 
@@ -43,7 +43,7 @@ def grow(plan, sections: int, reactions_each: int, people):
 
 
 def count_queries(client, path) -> int:
-    cache.clear()
+    fragments.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200
@@ -59,7 +59,7 @@ def test_the_number_of_queries_does_not_grow_with_the_plan(
     small = count_queries(client, path)
     grow(plan, 46, 40, [people["member"], people["outsider"], make_member("x@example.org", "X")])
     assert (plan.sections.count(), Reaction.objects.count()) == (50, 2000)
-    cache.clear()
+    fragments.clear()
     with django_assert_num_queries(small):
         page = client.get(path).content.decode()
     assert "answered 20 of 40" in page

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samen.core import throttle
+
 from .. import notify, tasks
 from ..access import get_map_for_coordinator, get_map_for_viewer
 from ..clustering import BadParameter, BBox
@@ -144,6 +146,12 @@ def subscribe(request, slug):
         initial["address"] = request.user.email
     form = SubscribeForm(request.POST or None, initial=initial, report_map=report_map)
     if request.method == "POST" and form.is_valid():
+        # Per client, and per address: nobody may flood a stranger's inbox or phone with confirmations.
+        wait = throttle.hit(request, "subscribe") or throttle.hit(
+            request, "subscribe_address", key=f"{form.cleaned_data['channel']}:{form.cleaned_data['address']}"
+        )
+        if wait is not None:
+            return throttle.too_many(request, wait)
         try:
             subscription = notify.request_subscription(
                 report_map,

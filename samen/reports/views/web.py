@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from samen.core import throttle
 from samen.outreach import attribution
 
 from .. import actions
@@ -63,6 +64,10 @@ def report_create(request, slug):
         return render(request, "reports/web_closed.html", {"report_map": report_map}, status=404)
     form = WebReportForm(request.POST or None, request.FILES or None, report_map=report_map)
     if request.method == "POST" and form.is_valid():
+        # The map's own team (typing in reports from a hotline, say) is not who the limit is for.
+        wait = None if can_review(role) else throttle.hit(request, "report", key=throttle.who(request))
+        if wait is not None:
+            return throttle.too_many(request, wait)
         data = form.cleaned_data
         with transaction.atomic():
             report, created = actions.create_report(
