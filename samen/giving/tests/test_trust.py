@@ -104,7 +104,9 @@ def confirmations(donation):
 
 def confirm_path(donation) -> str:
     body = confirmations(donation).get().body
-    return re.search(r"/give/pledges/confirm/[^/\s]+/", body).group(0)
+    found = re.search(r"/give/pledges/confirm/[^/\s]+/", body)
+    assert found, body
+    return found.group(0)
 
 
 @pytest.fixture(autouse=True)
