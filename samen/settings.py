@@ -207,6 +207,13 @@ SAMEN_STRIPE_API_BASE = env("SAMEN_STRIPE_API_BASE")  # empty: Stripe's own; tes
 SAMEN_MOLLIE_API_KEY = env("SAMEN_MOLLIE_API_KEY")
 SAMEN_MOLLIE_API_ENDPOINT = env("SAMEN_MOLLIE_API_ENDPOINT")
 SAMEN_GIVING_POLL_SECONDS = int(env("SAMEN_GIVING_POLL_SECONDS", "10"))
+# A pledge made without signing in above this amount (major units, e.g. "100" is €100 or UGX 100)
+# counts only once its donor confirms their e-mail address; "off" never asks, "0" always asks.
+SAMEN_PLEDGE_CONFIRM_ABOVE: str | None = env("SAMEN_PLEDGE_CONFIRM_ABOVE", "100").strip() or None
+if SAMEN_PLEDGE_CONFIRM_ABOVE and SAMEN_PLEDGE_CONFIRM_ABOVE.lower() in {"off", "none", "false"}:
+    SAMEN_PLEDGE_CONFIRM_ABOVE = None
+# How long the confirmation link works.
+SAMEN_PLEDGE_CONFIRM_DAYS = int(env("SAMEN_PLEDGE_CONFIRM_DAYS", "7"))
 
 # --- Outreach (docs/outreach.md) ----------------------------------------------------------------
 # Tracked links (/l/<code>) redirect only to this site and to these hosts: never an open redirect.

@@ -54,7 +54,12 @@ def get_promoter(campaign: Campaign, pk: int) -> Promoter:
 def donations_for_team(user, slug: str):
     """(initiative, role, donations with donor details): the team sees them, others 403/404."""
     initiative, role = get_initiative_for_team(user, slug)
-    return initiative, role, Donation.objects.filter(initiative=initiative).exclude(state=Donation.State.NEW)
+    # New donations are payments never started, left out; a pledge awaiting its donor's e-mail
+    # confirmation is shown, so the team knows of it (it counts nowhere yet).
+    donations = Donation.objects.filter(initiative=initiative).exclude(
+        state=Donation.State.NEW, awaiting_confirmation=False
+    )
+    return initiative, role, donations
 
 
 def get_donation_for_owner(user, slug: str, pk: int) -> Donation:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -38,6 +39,7 @@ from .models import (
     Promoter,
     ProviderEvent,
     counts_toward_totals,
+    is_promised,
 )
 
 logger = logging.getLogger(__name__)
@@ -174,8 +176,124 @@ def create_donation(
         provider_ref=started.provider_ref, recurring_ref=started.recurring_ref
     )
     donation.provider_ref, donation.recurring_ref = started.provider_ref, started.recurring_ref
+    if needs_confirmation(donation):
+        # Stored, counted nowhere, until the donor follows the link mailed to them.
+        Donation.objects.filter(pk=donation.pk).update(awaiting_confirmation=True)
+        donation.awaiting_confirmation = True
+        send_confirmation(donation)
+        return donation, None
     transition(donation, State.PENDING)
     return donation, started.redirect_url
+
+
+# --- Confirming a pledge by e-mail ----------------------------------------------------------------
+
+CONFIRM_SALT = "samen.giving.pledge-confirm"
+
+
+def confirm_threshold_minor(currency: str) -> int | None:
+    """SAMEN_PLEDGE_CONFIRM_ABOVE (major units, the same number in every currency) in minor units;
+    None when switched off."""
+    from django.conf import settings
+
+    above = getattr(settings, "SAMEN_PLEDGE_CONFIRM_ABOVE", None)
+    if above is None or above == "":
+        return None
+    return amounts.to_minor(str(above), currency)
+
+
+def needs_confirmation(donation: Donation) -> bool:
+    """A pledge made without signing in, above the threshold: its e-mail address must be confirmed
+    before it counts. A member's pledge counts at once: their address is known (the account's)."""
+    if donation.provider != "pledge" or donation.member_id is not None or donation.parent_id:
+        return False
+    threshold = confirm_threshold_minor(donation.currency)
+    return threshold is not None and donation.amount_minor > threshold
+
+
+def confirm_token(donation: Donation) -> str:
+    return signing.dumps(str(donation.public_id), salt=CONFIRM_SALT, compress=False)
+
+
+def confirm_max_age_seconds() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "SAMEN_PLEDGE_CONFIRM_DAYS", 7)) * 24 * 3600
+
+
+class ConfirmLinkError(ValueError):
+    """The link is forged or mangled (`expired` False), or too old (`expired` True)."""
+
+    def __init__(self, expired: bool):
+        super().__init__("expired" if expired else "bad signature")
+        self.expired = expired
+
+
+def pledge_for_token(token: str) -> Donation:
+    """The pledge a confirmation link names; ConfirmLinkError for a forged or expired link."""
+    try:
+        public_id = signing.loads(token, salt=CONFIRM_SALT, max_age=confirm_max_age_seconds())
+    except signing.SignatureExpired:
+        raise ConfirmLinkError(expired=True) from None
+    except signing.BadSignature:
+        raise ConfirmLinkError(expired=False) from None
+    try:
+        donation = (
+            Donation.objects.select_related("initiative")
+            .filter(public_id=public_id, provider="pledge")
+            .first()
+        )
+    except (ValueError, ValidationError):
+        donation = None
+    if donation is None:
+        raise ConfirmLinkError(expired=False)
+    return donation
+
+
+def send_confirmation(donation: Donation) -> None:
+    from django.conf import settings
+
+    link = settings.SITE_URL + reverse("giving:confirm_pledge", args=[confirm_token(donation)])
+    days = int(getattr(settings, "SAMEN_PLEDGE_CONFIRM_DAYS", 7))
+    title = donation.initiative.title
+    amount = money(donation.amount_minor, donation.currency)
+    body = "\n".join(
+        [
+            _("Dear %(name)s,") % {"name": donation.name or _("supporter")},
+            "",
+            _("You pledged %(amount)s to %(title)s. Please confirm it with this link:")
+            % {"amount": amount, "title": title},
+            "",
+            link,
+            "",
+            _("Until you confirm, your pledge is kept but not counted. The link works for %(days)s days.")
+            % {"days": days},
+            _("If you did not make this pledge, ignore this e-mail: nothing will be counted."),
+        ]
+    )
+    outbox.send_email(
+        donation.email,
+        _("Confirm your pledge to %(title)s") % {"title": title},
+        body,
+        key=f"giving.pledge-confirm:{donation.pk}",
+    )
+
+
+def confirm_pledge(donation: Donation) -> bool:
+    """The donor confirmed their e-mail address: the pledge counts from now. True if this call did.
+
+    One conditional UPDATE (awaiting -> confirmed) guards the move, so a second click, or two at
+    once, count it once; the move to pending then puts it in every total, in the same transaction.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = Donation.objects.filter(
+            pk=donation.pk, provider="pledge", awaiting_confirmation=True, state=State.NEW
+        ).update(awaiting_confirmation=False, confirmed_at=now)
+        if not claimed:
+            return False
+        donation.awaiting_confirmation, donation.confirmed_at = False, now
+        return transition(donation, State.PENDING)
 
 
 # --- Moving ---------------------------------------------------------------------------------------
@@ -200,10 +318,12 @@ def transition(donation: Donation, to: str, *, provider_ref: str = "", recurring
             return False
         for name, value in fields.items():
             setattr(donation, name, value)
-        before = counts_toward_totals(donation.provider, moved_from)
-        after = counts_toward_totals(donation.provider, to)
-        if before != after:
-            _count(donation, 1 if after else -1)
+        counted = counts_toward_totals(donation.provider, to) - counts_toward_totals(
+            donation.provider, moved_from
+        )
+        promised = is_promised(donation.provider, to) - is_promised(donation.provider, moved_from)
+        if counted or promised:
+            _count(donation, counted, promised)
         if to == State.SUCCEEDED:
             _after_success(donation)
         elif to == State.REFUNDED:
@@ -211,23 +331,28 @@ def transition(donation: Donation, to: str, *, provider_ref: str = "", recurring
     return True
 
 
-def _count(donation: Donation, sign: int) -> None:
+def _count(donation: Donation, sign: int, promised_sign: int) -> None:
+    """Move every total the donation is in: `sign` (-1, 0, 1) whether it counts, `promised_sign`
+    whether it is only promised. A pledge marked paid moves 0 and -1: the same money, received now."""
     amount = F("raised_minor") + sign * donation.amount_minor
+    promised = F("promised_minor") + promised_sign * donation.amount_minor
     # A later month of a monthly gift adds money, not another supporter.
     supporters = F("supporter_count") + (0 if donation.parent_id else sign)
     FundraisingGoal.objects.filter(initiative_id=donation.initiative_id, currency=donation.currency).update(
-        raised_minor=amount, supporter_count=supporters
+        raised_minor=amount, promised_minor=promised, supporter_count=supporters
     )
     if donation.campaign_id is None:
         return
-    count = F("donation_count") + sign
-    Campaign.objects.filter(pk=donation.campaign_id).update(raised_minor=amount, donation_count=count)
+    fields = {
+        "raised_minor": amount,
+        "promised_minor": promised,
+        "donation_count": F("donation_count") + sign,
+    }
+    Campaign.objects.filter(pk=donation.campaign_id).update(**fields)
     if donation.project_id:
-        CampaignProject.objects.filter(pk=donation.project_id).update(
-            raised_minor=amount, donation_count=count
-        )
+        CampaignProject.objects.filter(pk=donation.project_id).update(**fields)
     if donation.promoter_id:
-        Promoter.objects.filter(pk=donation.promoter_id).update(raised_minor=amount, donation_count=count)
+        Promoter.objects.filter(pk=donation.promoter_id).update(**fields)
 
 
 def _after_success(donation: Donation) -> None:

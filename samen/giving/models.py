@@ -15,8 +15,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import charts
 
-class FundraisingGoal(models.Model):
+
+class Totals:
+    """Money counted (raised_minor) split into received and promised, for every page that shows it.
+
+    raised_minor and promised_minor are the two counters actions keep with F(); received is
+    paid money (a provider's succeeded payment, or a pledge the owner marked paid).
+    """
+
+    raised_minor: int
+    promised_minor: int
+
+    @property
+    def received_minor(self) -> int:
+        return self.raised_minor - self.promised_minor
+
+    def progress_toward(self, target_minor: int) -> charts.Progress:
+        return charts.progress(self.received_minor, self.promised_minor, target_minor)
+
+
+class FundraisingGoal(Totals, models.Model):
     initiative = models.OneToOneField(
         "initiatives.Initiative", on_delete=models.CASCADE, related_name="fundraising_goal"
     )
@@ -24,7 +44,10 @@ class FundraisingGoal(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     deadline = models.DateTimeField(_("deadline"))
     # Donations in the goal's currency that count (paid, or promised as a pledge); kept by actions.
+    # promised_minor is the part of raised_minor only promised (pledges not yet paid): received is
+    # the rest (see Totals above).
     raised_minor = models.BigIntegerField(default=0, editable=False)
+    promised_minor = models.BigIntegerField(default=0, editable=False)
     supporter_count = models.IntegerField(default=0, editable=False)
 
     class Meta:
@@ -38,15 +61,19 @@ class FundraisingGoal(models.Model):
 
     @property
     def percent(self) -> int:
-        """Whole percent reached, for the progress bar (capped at 100 for the bar's width)."""
+        """Whole percent reached, received and promised together (capped at 100)."""
         return min(100, self.raised_minor * 100 // self.amount_minor) if self.amount_minor else 0
+
+    @property
+    def progress(self) -> charts.Progress:
+        return self.progress_toward(self.amount_minor)
 
     @property
     def is_over(self) -> bool:
         return timezone.now() >= self.deadline
 
 
-class Campaign(models.Model):
+class Campaign(Totals, models.Model):
     """A time-boxed action (say 24 hours) in which promoters raise money for projects."""
 
     slug = models.SlugField(_("web address"), max_length=80, unique=True)
@@ -59,6 +86,7 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     raised_minor = models.BigIntegerField(default=0, editable=False)
+    promised_minor = models.BigIntegerField(default=0, editable=False)
     donation_count = models.IntegerField(default=0, editable=False)
     # Goes up when the leaderboard gains a row or a sponsor (totals have their own counters above);
     # with them it keys the cached leaderboard (views.leaderboard_html).
@@ -95,13 +123,14 @@ class Campaign(models.Model):
         Campaign.objects.filter(pk=self.pk).update(board_version=F("board_version") + 1)
 
 
-class CampaignProject(models.Model):
+class CampaignProject(Totals, models.Model):
     """An initiative taking part in a campaign."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="projects")
     initiative = models.ForeignKey("initiatives.Initiative", on_delete=models.CASCADE, related_name="+")
     target_minor = models.PositiveBigIntegerField(_("target"), default=0)
     raised_minor = models.BigIntegerField(default=0, editable=False)
+    promised_minor = models.BigIntegerField(default=0, editable=False)
     donation_count = models.IntegerField(default=0, editable=False)
 
     class Meta:
@@ -115,7 +144,7 @@ class CampaignProject(models.Model):
         return f"{self.campaign}: {self.initiative}"
 
 
-class Promoter(models.Model):
+class Promoter(Totals, models.Model):
     """A member raising money in their own network for one project of a campaign."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="promoters")
@@ -124,6 +153,7 @@ class Promoter(models.Model):
     story = models.TextField(_("your story"), max_length=3000)
     target_minor = models.PositiveBigIntegerField(_("target"))
     raised_minor = models.BigIntegerField(default=0, editable=False)
+    promised_minor = models.BigIntegerField(default=0, editable=False)
     donation_count = models.IntegerField(default=0, editable=False)
     joined_at = models.DateTimeField(default=timezone.now)
 
@@ -144,6 +174,10 @@ class Promoter(models.Model):
     @property
     def percent(self) -> int:
         return min(100, self.raised_minor * 100 // self.target_minor) if self.target_minor else 0
+
+    @property
+    def progress(self) -> charts.Progress:
+        return self.progress_toward(self.target_minor)
 
 
 class MatchingFund(models.Model):
@@ -213,6 +247,10 @@ class Donation(models.Model):
     # The promoter whose link brought a donation that came too late for the campaign; kept for thanks.
     late_for_campaign = models.BooleanField(default=False)
     touch_ids = models.JSONField(default=list, blank=True)
+    # An anonymous pledge above SAMEN_PLEDGE_CONFIRM_ABOVE waits (in state new, counted nowhere)
+    # until its donor follows the signed link mailed to them (actions.confirm_pledge).
+    awaiting_confirmation = models.BooleanField(default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -260,7 +298,17 @@ def counts_toward_totals(provider: str, state: str) -> bool:
     """A gift counts once paid; a pledge counts as soon as it is promised (and stops if it fails)."""
     if state == Donation.State.SUCCEEDED:
         return True
+    return is_promised(provider, state)
+
+
+def is_promised(provider: str, state: str) -> bool:
+    """Counted but not received: a pledge (confirmed, if it had to be) that is not yet paid."""
     return provider == "pledge" and state == Donation.State.PENDING
+
+
+# The same two rules as queries, for recounts, the data migration and the team's dashboard.
+RECEIVED = Q(state="succeeded")
+PROMISED = Q(state="pending", provider="pledge")
 
 
 class ProviderEvent(models.Model):

@@ -42,6 +42,7 @@ urlpatterns = [
     path("webhooks/<str:kind>/", views.webhook, name="webhook"),
     path("donations/<uuid:public_id>/", views.donation_status, name="donation"),
     path("donations/<uuid:public_id>/stop/", views.stop_monthly, name="stop_monthly"),
+    path("pledges/confirm/<str:token>/", views.confirm_pledge, name="confirm_pledge"),
     path("to/<slug:slug>/", views.give, name="give"),
     path("to/<slug:slug>/goal/", views.goal_edit, name="goal"),
     path("to/<slug:slug>/donations/", views.donations, name="donations"),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Count, Q, Sum
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -36,7 +37,7 @@ from . import access, actions, charts, providers, tasks
 from . import money as amounts
 from . import outreach as campaign_outreach
 from .forms import CampaignForm, DonateForm, GoalForm, JoinForm, MatchingFundForm, ProjectForm
-from .models import Campaign, CampaignProject, Donation, FundraisingGoal, Promoter
+from .models import PROMISED, RECEIVED, Campaign, CampaignProject, Donation, FundraisingGoal, Promoter
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,12 @@ def give(request, slug):
         else:
             if redirect_url:
                 return redirect(redirect_url)
-            messages.success(request, _("Thank you! Your pledge is recorded."))
+            if donation.awaiting_confirmation:
+                messages.info(
+                    request, _("Almost done: confirm your pledge with the link we sent you by e-mail.")
+                )
+            else:
+                messages.success(request, _("Thank you! Your pledge is recorded."))
             return redirect(donation.get_absolute_url())
     return render(
         request,
@@ -142,6 +148,29 @@ def donation_status(request, public_id):
     )
     context = {"donation": donation, "initiative": donation.initiative, "can_stop": can_stop}
     return render(request, "giving/donation.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_pledge(request, token):
+    """The link in the confirmation e-mail. GET asks (mail scanners follow links), POST confirms."""
+    try:
+        donation = actions.pledge_for_token(token)
+    except actions.ConfirmLinkError as error:
+        return render(
+            request,
+            "giving/confirm_pledge.html",
+            {"invalid": True, "expired": error.expired},
+            status=410 if error.expired else 400,
+        )
+    confirmed = False
+    if request.method == "POST":
+        confirmed = actions.confirm_pledge(donation)
+        if confirmed:
+            messages.success(request, _("Thank you! Your pledge is confirmed and counts now."))
+            return redirect(donation.get_absolute_url())
+    waiting = donation.awaiting_confirmation and donation.state == Donation.State.NEW
+    context = {"donation": donation, "initiative": donation.initiative, "waiting": waiting}
+    return render(request, "giving/confirm_pledge.html", context)
 
 
 @require_POST
@@ -195,24 +224,46 @@ def goal_edit(request, slug):
 
 def _recount_goal(goal: FundraisingGoal) -> None:
     """A new goal (or a new currency) starts from what was already given in that currency."""
-    from django.db.models import Count, Q, Sum
+    row = totals_of(Donation.objects.filter(initiative_id=goal.initiative_id, currency=goal.currency))
+    FundraisingGoal.objects.filter(pk=goal.pk).update(
+        raised_minor=row["received"] + row["promised"],
+        promised_minor=row["promised"],
+        supporter_count=row["n"],
+    )
 
-    counting = Q(state=Donation.State.SUCCEEDED) | Q(state=Donation.State.PENDING, provider="pledge")
-    row = Donation.objects.filter(
-        counting, initiative_id=goal.initiative_id, currency=goal.currency
-    ).aggregate(total=Sum("amount_minor", default=0), n=Count("id", filter=Q(parent__isnull=True)))
-    FundraisingGoal.objects.filter(pk=goal.pk).update(raised_minor=row["total"], supporter_count=row["n"])
+
+def _totals() -> dict:
+    """Received and promised money, supporters and pledges awaiting confirmation, by the rules the
+    counters follow (models.RECEIVED, models.PROMISED): for recounts and the team's dashboard."""
+    return {
+        "received": Sum("amount_minor", default=0, filter=RECEIVED),
+        "promised": Sum("amount_minor", default=0, filter=PROMISED),
+        "n": Count("id", filter=(RECEIVED | PROMISED) & Q(parent__isnull=True)),
+        "waiting": Count("id", filter=Q(state=Donation.State.NEW, awaiting_confirmation=True)),
+    }
+
+
+def totals_of(donations) -> dict:
+    return donations.aggregate(**_totals())
 
 
 @login_required
 @require_GET
 def donations(request, slug):
     initiative, role, rows = access.donations_for_team(request.user, slug)
+    # Per currency, received and promised apart: the same rules as the goal's counters.
+    summary = rows.order_by().values("currency").annotate(**_totals()).order_by("currency")
     rows = rows.select_related("promoter__member")[:500]
     return render(
         request,
         "giving/donations.html",
-        {"initiative": initiative, "donations": rows, "is_owner": role >= Role.OWNER},
+        {
+            "initiative": initiative,
+            "donations": rows,
+            "summary": summary,
+            "goal": FundraisingGoal.objects.filter(initiative=initiative).first(),
+            "is_owner": role >= Role.OWNER,
+        },
     )
 
 
@@ -353,6 +404,7 @@ def board_context(campaign: Campaign) -> dict:
         campaign.promoters.select_related("member", "project__initiative")
         .only(
             "raised_minor",
+            "promised_minor",
             "target_minor",
             "donation_count",
             "campaign_id",
@@ -367,6 +419,7 @@ def board_context(campaign: Campaign) -> dict:
         campaign.projects.select_related("initiative")
         .only(
             "raised_minor",
+            "promised_minor",
             "target_minor",
             "donation_count",
             "campaign_id",
@@ -385,8 +438,12 @@ def board_context(campaign: Campaign) -> dict:
         "now": now,
         "running": campaign.is_running(now),
         "ended": campaign.has_ended(now),
-        "promoter_chart": charts.ranking([(p.member.name, p.raised_minor) for p in promoters[:10]]),
-        "project_chart": charts.ranking([(p.initiative.title, p.raised_minor) for p in projects[:10]]),
+        "promoter_chart": charts.ranking(
+            [(p.member.name, p.received_minor, p.promised_minor) for p in promoters[:10]]
+        ),
+        "project_chart": charts.ranking(
+            [(p.initiative.title, p.received_minor, p.promised_minor) for p in projects[:10]]
+        ),
         "poll_seconds": _poll_seconds(),
     }
 
@@ -395,7 +452,8 @@ def leaderboard_html(request, campaign: Campaign) -> str:
     """The rendered leaderboard, shared by every viewer for a few seconds.
 
     During a 24-hour action everyone polls the same board. The key holds everything the board shows
-    that can change: the totals (counters that move with every counted gift), board_version (a new
+    that can change: the totals (counters that move with every counted gift; promised_minor also
+    when a pledge is marked paid, which changes neither the sum nor the count), board_version (a new
     promoter, project or sponsor), the language, the poll interval, whether the campaign has
     started or ended, and the minute (the countdown's resolution). So a gift shows at the next poll,
     the end shows the moment it comes, and the page costs one query and one cache hit in between.
@@ -405,7 +463,7 @@ def leaderboard_html(request, campaign: Campaign) -> str:
         str(part)
         for part in (
             "giving:board", campaign.pk, campaign.created_at.timestamp(), campaign.raised_minor,
-            campaign.donation_count, campaign.board_version, get_language(), _poll_seconds(),
+            campaign.promised_minor, campaign.donation_count, campaign.board_version, get_language(), _poll_seconds(),
             campaign.has_started(now), campaign.has_ended(now), int(now.timestamp()) // BOARD_BUCKET_SECONDS,
         )
     )  # fmt: skip

@@ -37,6 +37,10 @@ class CampaignOut(Schema):
     ends_at: datetime
     currency: str
     raised_minor: int
+    received_minor: int = Field(description=gettext_noop("Paid: succeeded payments and pledges marked paid."))
+    promised_minor: int = Field(
+        description=gettext_noop("Pledged, not paid yet; raised_minor is both together.")
+    )
     donation_count: int
     url: str
 
@@ -53,6 +57,10 @@ class CampaignDetailOut(Schema):
     ends_at: datetime
     currency: str
     raised_minor: int
+    received_minor: int = Field(description=gettext_noop("Paid: succeeded payments and pledges marked paid."))
+    promised_minor: int = Field(
+        description=gettext_noop("Pledged, not paid yet; raised_minor is both together.")
+    )
     donation_count: int
     url: str
     running: bool
@@ -68,6 +76,10 @@ class PromoterRow(Schema):
     name: str
     initiative: str = Field(description=gettext_noop("The slug of the initiative this promoter raises for."))
     raised_minor: int
+    received_minor: int = Field(description=gettext_noop("Paid: succeeded payments and pledges marked paid."))
+    promised_minor: int = Field(
+        description=gettext_noop("Pledged, not paid yet; raised_minor is both together.")
+    )
     target_minor: int
     donation_count: int
     url: str
@@ -79,6 +91,10 @@ class ProjectRow(Schema):
     initiative: str
     title: str
     raised_minor: int
+    received_minor: int = Field(description=gettext_noop("Paid: succeeded payments and pledges marked paid."))
+    promised_minor: int = Field(
+        description=gettext_noop("Pledged, not paid yet; raised_minor is both together.")
+    )
     target_minor: int
     donation_count: int
 
@@ -90,6 +106,10 @@ class LeaderboardOut(Schema):
     ended: bool
     seconds_left: int
     raised_minor: int
+    received_minor: int = Field(description=gettext_noop("Paid: succeeded payments and pledges marked paid."))
+    promised_minor: int = Field(
+        description=gettext_noop("Pledged, not paid yet; raised_minor is both together.")
+    )
     matched_minor: int
     total_minor: int
     promoters: list[PromoterRow]
@@ -162,6 +182,8 @@ def _campaign_out(campaign) -> dict:
             for f in ("slug", "title", "description", "starts_at", "ends_at", "currency")
         },
         "raised_minor": campaign.raised_minor,
+        "received_minor": campaign.received_minor,
+        "promised_minor": campaign.promised_minor,
         "donation_count": campaign.donation_count,
         "url": campaign.get_absolute_url(),
         "running": campaign.is_running(),
@@ -221,6 +243,8 @@ def get_leaderboard(request: HttpRequest, slug: str):
         "ended": board["ended"],
         "seconds_left": max(0, int((campaign.ends_at - board["now"]).total_seconds())),
         "raised_minor": campaign.raised_minor,
+        "received_minor": campaign.received_minor,
+        "promised_minor": campaign.promised_minor,
         "matched_minor": board["matching"].matched_minor,
         "total_minor": board["matching"].total_minor,
         "promoters": [
@@ -230,6 +254,8 @@ def get_leaderboard(request: HttpRequest, slug: str):
                 "name": p.member.name,
                 "initiative": p.project.initiative.slug,
                 "raised_minor": p.raised_minor,
+                "received_minor": p.received_minor,
+                "promised_minor": p.promised_minor,
                 "target_minor": p.target_minor,
                 "donation_count": p.donation_count,
                 "url": absolute(context, p.get_absolute_url()),
@@ -243,6 +269,8 @@ def get_leaderboard(request: HttpRequest, slug: str):
                 "initiative": p.initiative.slug,
                 "title": p.initiative.title,
                 "raised_minor": p.raised_minor,
+                "received_minor": p.received_minor,
+                "promised_minor": p.promised_minor,
                 "target_minor": p.target_minor,
                 "donation_count": p.donation_count,
             }

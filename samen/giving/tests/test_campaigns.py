@@ -99,7 +99,7 @@ def test_the_leaderboard_ranks_promoters_and_projects_and_updates_by_polling(
     )
     fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert fragment.index("Mia Member") < fragment.index("Otto Outsider")
-    assert "€150.00 from 3 gifts" in fragment
+    assert "€0.00 received and €150.00 promised, from 3 gifts" in fragment
 
 
 def test_the_leaderboard_takes_a_bounded_number_of_queries(

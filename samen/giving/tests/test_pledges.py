@@ -43,7 +43,9 @@ def test_the_give_page_shows_the_goal_progress_and_supporters(client, initiative
     assert "Vera Visitor" in page
     assert "Secret Sam" not in page and "psst" not in page
     assert "Anonymous" in page
-    assert "<progress" in page and 'value="15000"' in page and 'max="100000"' in page
+    # €150 of €1,000, all promised: drawn hatched from the left, none of it solid, and said in words.
+    assert "€0.00 received and €150.00 promised, of €1,000.00 (15%)" in page
+    assert '<rect class="promised" x="0.0" y="0" width="150.0"' in page and 'class="received"' not in page
     assert "2 supporters" in page
 
 
