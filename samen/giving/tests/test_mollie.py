@@ -1,5 +1,6 @@
 """Mollie against a local server: a payment, and a webhook whose task fetches the status back with the official client."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -168,8 +169,11 @@ def test_a_slow_mollie_holds_the_task_a_short_while_and_it_tries_again_later(
     deferred_tasks.clear()
     monkeypatch.setattr(mollie, "FETCH_TIMEOUT_SECONDS", 0.1)
 
+    answered = threading.Event()
+
     def slow(request):
         time.sleep(0.4)
+        answered.set()
         return Response("{}", content_type="application/json")
 
     mollie_api.expect_oneshot_request("/v2/payments/tr_WDqYK6vllg").respond_with_handler(slow)
@@ -182,6 +186,13 @@ def test_a_slow_mollie_holds_the_task_a_short_while_and_it_tries_again_later(
     assert retry.task.run_after > timezone.now() + tasks.retry_delay(1) - timedelta(seconds=5)
     donation.refresh_from_db()
     assert donation.state == "pending"
+    # The stand-in logs the request once its answer is sent: wait for that, or it lands in the
+    # next test's log.
+    assert answered.wait(5)
+    deadline = time.monotonic() + 5
+    while not any(entry[0].path.endswith("tr_WDqYK6vllg") for entry in mollie_api.log):
+        assert time.monotonic() < deadline, "the stand-in never logged the slow request"
+        time.sleep(0.01)
 
 
 def test_a_webhook_with_an_id_that_is_no_mollie_payment_id_is_refused_without_asking(
