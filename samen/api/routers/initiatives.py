@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
+from samen.api.errors import READ, WRITE, answers
 from samen.api.forms import ApiCreateInitiativeForm, ApiInitiativeForm, initiative_data, place_data, validated
 from samen.api.pagination import Pagination
 from samen.api.schemas import InitiativeCreateIn, InitiativeOut, InitiativePatchIn, InitiativeSummaryOut
@@ -43,7 +44,7 @@ def _with_role(initiative: Initiative, role: Role) -> Initiative:
 
 @router.get(
     "/initiatives",
-    response=list[InitiativeSummaryOut],
+    response=answers(list[InitiativeSummaryOut], READ, 400),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List public initiatives"),
@@ -68,7 +69,7 @@ def list_initiatives(request: HttpRequest, filters: Query[ListFilters]):
 
 @router.get(
     "/initiatives/{slug}",
-    response=InitiativeOut,
+    response=answers(InitiativeOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One initiative"),
@@ -84,7 +85,7 @@ def get_initiative(request: HttpRequest, slug: str):
 
 @router.post(
     "/initiatives",
-    response={201: InitiativeOut},
+    response=answers({201: InitiativeOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Start an initiative"),
     description=gettext_noop(
@@ -100,7 +101,7 @@ def create_initiative(request: TokenRequest, payload: InitiativeCreateIn):
 
 @router.patch(
     "/initiatives/{slug}",
-    response=InitiativeOut,
+    response=answers(InitiativeOut, WRITE),
     auth=token_auth,
     summary=gettext_noop("Change an initiative"),
     description=gettext_noop(

@@ -18,10 +18,11 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
-from samen.api.errors import BadRequest
+from samen.api.errors import READ, WRITE, BadRequest, answers
 from samen.api.pagination import Pagination
 from samen.api.schemas import absolute
-from samen.core.access import Role
+from samen.core import moments
+from samen.core.access import Role, is_key
 from samen.reports import clustering
 from samen.reports.access import (
     can_review,
@@ -212,6 +213,10 @@ def _viewing(request: HttpRequest, slug: str, query: ReportFilters) -> tuple[Rep
                 "status", gettext("choose one of %(choices)s.") % {"choices": ", ".join(Report.Status.values)}
             )
         statuses = (query.status,)
+    for name in ("since", "until"):
+        moment = getattr(query, name)
+        if moment is not None and not moments.in_range(moment):
+            raise _bad(name, moments.OUT_OF_RANGE)
     if query.source and query.source not in Report.Source.values:
         raise _bad(
             "source", gettext("choose one of %(choices)s.") % {"choices": ", ".join(Report.Source.values)}
@@ -248,7 +253,7 @@ def _for_output(reports: QuerySet[Report]) -> QuerySet[Report]:
 
 @router.get(
     "/maps/{slug}/reports",
-    response=list[ReportOut],
+    response=answers(list[ReportOut], READ, 400, 403),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List a map's reports"),
@@ -268,7 +273,7 @@ def list_reports(request: HttpRequest, slug: str, query: Query[ReportFilters]):
 
 @router.get(
     "/maps/{slug}/reports/{report_id}",
-    response=ReportOut,
+    response=answers(ReportOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One report"),
@@ -287,7 +292,9 @@ def _validated_fields(report_map: ReportMap, payload: ReportIn) -> dict:
     if not title:
         errors["title"] = [gettext("Give the report a title.")]
     fields: dict = {"title": title, "description": payload.description.strip()}
-    if payload.event_at is not None:
+    if payload.event_at is not None and not moments.in_range(payload.event_at):
+        errors["event_at"] = [str(moments.OUT_OF_RANGE)]
+    elif payload.event_at is not None:
         event_at = payload.event_at
         fields["event_at"] = event_at if timezone.is_aware(event_at) else timezone.make_aware(event_at)
     location = payload.location
@@ -309,7 +316,9 @@ def _validated_fields(report_map: ReportMap, payload: ReportIn) -> dict:
             fields["longitude"] = Decimal(str(round(longitude, 6)))
         fields["place_name"] = location.place_name.strip()
         fields["location_precision"] = location.precision
-    categories = list(Category.objects.filter(report_map=report_map, pk__in=payload.categories))
+    # A number past 64 bits names no category, and the database would refuse to compare it.
+    wanted = [pk for pk in payload.categories if is_key(pk)]
+    categories = list(Category.objects.filter(report_map=report_map, pk__in=wanted))
     unknown = set(payload.categories) - {category.pk for category in categories}
     if unknown:
         errors["categories"] = [
@@ -326,7 +335,7 @@ def _validated_fields(report_map: ReportMap, payload: ReportIn) -> dict:
 
 @router.post(
     "/maps/{slug}/reports",
-    response={200: ReportOut, 201: ReportOut},
+    response=answers({200: ReportOut, 201: ReportOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Send in a report"),
     description=gettext_noop(
@@ -375,6 +384,7 @@ WHOLE_WORLD = "-90,-180,90,180"
 
 @router.get(
     "/maps/{slug}/reports.geojson",
+    response=answers(None, READ, 400, 403),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN
     | {
@@ -409,6 +419,7 @@ class ClusterQuery(ReportFilters):
 
 @router.get(
     "/maps/{slug}/clusters",
+    response=answers(None, READ, 400, 403),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN
     | {
