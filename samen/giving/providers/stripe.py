@@ -205,8 +205,9 @@ class Stripe(Provider):
         if not isinstance(kind, str) or not isinstance(event_id, str):
             raise ForgedWebhook("a signed body that is not a Stripe event (no id or type)")
         # Signed but without the object it is about: nothing to move, and no retry would change that.
-        obj = data.get("data") if isinstance(data.get("data"), dict) else {}
-        obj = obj.get("object") if isinstance(obj.get("object"), dict) else {}
+        wrapper = data.get("data")
+        inner = wrapper.get("object") if isinstance(wrapper, dict) else None
+        obj: dict = inner if isinstance(inner, dict) else {}
         updates: list[StatusUpdate] = []
         if kind.startswith("checkout.session."):
             public_id = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("donation", "")
