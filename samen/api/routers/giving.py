@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import READ, WRITE, BadRequest, answers
-from samen.api.schemas import absolute
+from samen.api.schemas import absolute, choice
 from samen.giving import access, actions
 from samen.giving.models import CampaignProject, Donation, Promoter
 from samen.giving.views import board_context
@@ -115,8 +115,10 @@ class DonationOut(Schema):
     initiative: str
     amount_minor: int
     currency: str
-    state: str
-    provider: str
+    state: str = choice(Donation.State.values)
+    provider: str = Field(
+        description=gettext_noop("How it is paid: pledge, or an online provider such as stripe.")
+    )
     anonymous: bool
     monthly: bool
     campaign: str | None

@@ -15,7 +15,14 @@ from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import READ, WRITE, answers
 from samen.api.forms import ApiCreateInitiativeForm, ApiInitiativeForm, initiative_data, place_data, validated
 from samen.api.pagination import Pagination
-from samen.api.schemas import InitiativeCreateIn, InitiativeOut, InitiativePatchIn, InitiativeSummaryOut
+from samen.api.schemas import (
+    CAUSE_CODES,
+    InitiativeCreateIn,
+    InitiativeOut,
+    InitiativePatchIn,
+    InitiativeSummaryOut,
+    choice,
+)
 from samen.core.access import Role
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 from samen.initiatives.actions import start_initiative
@@ -32,9 +39,11 @@ class ListFilters(Schema):
     q: str = Field(
         "", description=gettext_noop('Search words; "a phrase", `or` between words, `-word` to leave out.')
     )
-    cause: str = Field("", description=gettext_noop("A cause code, such as `water`."))
+    cause: str = choice(["", *CAUSE_CODES], "", description=gettext_noop("A cause code, such as `water`."))
     place: str = Field("", description=gettext_noop("Part of the place name."))
-    status: str = Field("", description=gettext_noop("`open` or `closed`; both when left out."))
+    status: str = choice(
+        ["", "open", "closed"], "", description=gettext_noop("`open` or `closed`; both when left out.")
+    )
 
 
 def _with_role(initiative: Initiative, role: Role) -> Initiative:

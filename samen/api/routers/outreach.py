@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from samen.api.auth import TokenRequest, token_auth
 from samen.api.errors import READ, WRITE, BadRequest, answers
+from samen.api.schemas import choice
 from samen.giving import access as giving_access
 from samen.giving import outreach as campaign_outreach
 from samen.outreach import access, actions, stats
@@ -71,7 +72,10 @@ class VariantOut(Schema):
 
 
 class SubjectOut(Schema):
-    kind: str = Field(description=gettext_noop("What the message is about: `initiative` or `campaign`."))
+    kind: str = choice(
+        ["initiative", "campaign"],
+        description=gettext_noop("What the message is about: `initiative` or `campaign`."),
+    )
     url: str
 
 
@@ -107,8 +111,8 @@ class ComparisonOut(Schema):
 
 
 class StatsOut(Schema):
-    model: str
-    goal: str
+    model: str = choice(stats.MODELS)
+    goal: str = choice(["", *CONVERSION_KINDS])
     variants: list[RowOut]
     channels: list[RowOut]
     promoters: list[RowOut]
@@ -116,9 +120,13 @@ class StatsOut(Schema):
 
 
 class StatsQuery(Schema):
-    model: str = Field("last", description=gettext_noop("Credit conversions to the `first` or `last` touch."))
-    goal: str = Field(
-        "", description=gettext_noop("Compare variants on one conversion kind; any when empty.")
+    model: str = choice(
+        stats.MODELS, "last", description=gettext_noop("Credit conversions to the `first` or `last` touch.")
+    )
+    goal: str = choice(
+        ["", *CONVERSION_KINDS],
+        "",
+        description=gettext_noop("Compare variants on one conversion kind; any when empty."),
     )
 
 

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import READ, WRITE, BadRequest, answers
-from samen.api.schemas import OnInitiativeOut, absolute
+from samen.api.schemas import OnInitiativeOut, absolute, choice
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 from samen.plans import actions
 from samen.plans.access import get_plan_for_viewer, get_reaction_for_viewer, get_section_for_viewer
@@ -103,10 +103,11 @@ class ReactionOut(Schema):
     depth: int
     author: str
     body: str
-    via: str
+    via: str = choice(Reaction.Via.values)
     created_at: datetime
-    state: str | None = Field(
-        description="open, answered, adopted or declined; null for replies, which are not answered."
+    state: str | None = choice(
+        [*Reaction.State.values, None],
+        description="open, answered, adopted or declined; null for replies, which are not answered.",
     )
     answer: str
     answered_at: datetime | None

@@ -20,7 +20,7 @@ from ninja.pagination import paginate
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import READ, WRITE, BadRequest, answers
 from samen.api.pagination import Pagination
-from samen.api.schemas import absolute
+from samen.api.schemas import absolute, choice
 from samen.core import moments
 from samen.core.access import Role, is_key
 from samen.reports import clustering
@@ -66,7 +66,7 @@ class LocationOut(Schema):
     latitude: float | None
     longitude: float | None
     place_name: str = Field(description="The place's name with phone numbers and e-mail addresses removed.")
-    precision: str
+    precision: str = choice(Report.Precision.values)
 
     @staticmethod
     def resolve_place_name(obj):
@@ -98,8 +98,8 @@ class ReportOut(Schema):
     published_at: datetime | None
     location: LocationOut
     categories: list[CategoryOut]
-    source: str
-    status: str
+    source: str = choice(Report.Source.values)
+    status: str = choice(Report.Status.values)
     verified: bool
     url: str = Field(description="The report's page on the web.")
     review: ReviewOut | None = Field(description="For the map's reviewers only; null for everyone else.")
@@ -149,7 +149,9 @@ class LocationIn(Schema):
     latitude: float | None = Field(None, allow_inf_nan=False)
     longitude: float | None = Field(None, allow_inf_nan=False)
     place_name: str = Field("", max_length=200)
-    precision: str = Field("exact", description=gettext_noop("exact, near, place or region."))
+    precision: str = choice(
+        Report.Precision.values, "exact", description=gettext_noop("exact, near, place or region.")
+    )
 
 
 class ReportIn(Schema):
@@ -171,12 +173,16 @@ class ReportIn(Schema):
 
 class ReportFilters(Schema):
     category: int | None = Field(None, description=gettext_noop("A category id; includes the ones under it."))
-    source: str = Field("", description=gettext_noop("web, sms, email, import or api."))
+    source: str = choice(
+        ["", *Report.Source.values], "", description=gettext_noop("web, sms, email, import or api.")
+    )
     since: datetime | None = Field(None, description=gettext_noop("Events at or after this time."))
     until: datetime | None = Field(None, description=gettext_noop("Events before this time."))
     bbox: str = Field("", description=gettext_noop("An area: south,west,north,east in degrees."))
-    status: str = Field(
-        "", description=gettext_noop("For reviewers: received, in_review, published or archived.")
+    status: str = choice(
+        ["", *Report.Status.values],
+        "",
+        description=gettext_noop("For reviewers: received, in_review, published or archived."),
     )
 
 

@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
 from samen.api.errors import READ, WRITE, BadRequest, answers, check_dates
 from samen.api.pagination import Pagination
-from samen.api.schemas import OnInitiativeOut
+from samen.api.schemas import OnInitiativeOut, choice
 from samen.initiatives.access import get_initiative_for_team
 from samen.volunteering import access, actions, suggest
 from samen.volunteering.models import (
@@ -25,6 +25,7 @@ from samen.volunteering.models import (
     MAX_PLACES,
     Opportunity,
     Participation,
+    TimeEntry,
 )
 
 router = Router(tags=["volunteering"])
@@ -37,8 +38,8 @@ class OpportunityOut(OnInitiativeOut):
     code: str = Field(description="The SMS code: JOIN <code>, HOURS <code> <hours>.")
     title: str
     description: str
-    mode: str
-    schedule: str
+    mode: str = choice(Opportunity.Mode.values)
+    schedule: str = choice(Opportunity.Schedule.values)
     hours_needed: int
     skills: list[str]
     languages: list[str]
@@ -48,14 +49,16 @@ class OpportunityOut(OnInitiativeOut):
     longitude: float | None
     deadline: date | None
     places_available: int
-    status: str
+    status: str = choice(Opportunity.Status.values)
 
 
 class OpportunityIn(Schema):
     title: str = Field(max_length=200)
     description: str = Field("", max_length=5000)
-    mode: str = Field("online", description=gettext_noop("online or on_location."))
-    schedule: str = Field("one_off", description=gettext_noop("one_off or ongoing."))
+    mode: str = choice(Opportunity.Mode.values, "online", description=gettext_noop("online or on_location."))
+    schedule: str = choice(
+        Opportunity.Schedule.values, "one_off", description=gettext_noop("one_off or ongoing.")
+    )
     hours_needed: int = Field(4, ge=1, le=MAX_HOURS_NEEDED)
     skills: list[str] = Field(default_factory=list, max_length=30)
     languages: list[str] = Field(default_factory=list, max_length=10)
@@ -77,7 +80,7 @@ class ParticipationOut(Schema):
     id: int
     opportunity: int
     member: str = Field(description="The participant's display name.")
-    state: str
+    state: str = choice(Participation.State.values)
     motivation: str
     created_at: datetime
 
@@ -117,7 +120,7 @@ class HoursOut(Schema):
     minutes: int
     note: str
     occurred_on: date
-    state: str
+    state: str = choice(TimeEntry.State.values)
 
     @staticmethod
     def resolve_participation(obj):

@@ -82,3 +82,27 @@ def test_a_category_id_of_20_digits_is_an_unknown_category(report_map, map_peopl
     assert "categories" in assert_json_error(response, 400)["errors"]
     response = ApiClient().get(f"/api/maps/{report_map.slug}/reports", {"category": HUGE})
     assert "category" in assert_json_error(response, 400)["errors"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/initiatives/%00",
+        "/api/initiatives/a%00b/updates",
+        "/api/maps/%00/reports",
+        "/api/campaigns/%00/leaderboard",
+    ],
+)
+def test_a_nul_in_an_address_names_nothing(db, path):
+    # PostgreSQL refuses NUL in text: without the check this was a server error there.
+    assert_json_error(ApiClient().get(path), 404)
+
+
+def test_a_nul_in_a_body_or_key_is_a_400_and_saves_nothing(report_map, map_people):
+    client = ApiClient(map_people["reviewer"])
+    url = f"/api/maps/{report_map.slug}/reports"
+    body = assert_json_error(client.post(url, {"title": "Water\x00point"}), 400)
+    assert "NUL" in body["detail"]
+    assert_json_error(client.post(url, {"title": "Water", "categories": [], "x": {"y": ["\x00"]}}), 400)
+    assert_json_error(client.post(url, {"title": "Water"}, headers={"Idempotency-Key": "a\x00b"}), 400)
+    assert not Report.objects.exists()
