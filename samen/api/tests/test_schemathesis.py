@@ -101,7 +101,12 @@ def run_operation(operation, base_url: str, headers: dict, ids: dict, label: str
         response = case.call(base_url=base_url, headers=headers, session=session, timeout=30)
         case.validate_response(response, checks=CHECKS, headers=headers)
 
-    check()
+    try:
+        check()
+    finally:
+        # Ends the server's keep-alive thread, which then closes its database connection: PostgreSQL
+        # would not drop the test database while it is still open.
+        session.close()
 
 
 @pytest.mark.django_db(transaction=True)
