@@ -73,7 +73,7 @@ class BadRequest(HttpError):
 
 
 def check_dates(**values) -> None:
-    """400 for every date outside 1900–2199 (core.moments): such a date breaks the first sum made with it."""
+    """400 for every date outside 1900–2999 (core.moments): such a date breaks the first sum made with it."""
     from samen.core import moments
 
     wrong = {

@@ -1,4 +1,4 @@
-"""Dates people can mean: from 1900 to the end of 2199.
+"""Dates people can mean: from 1900 to the end of 2999.
 
 Python's dates run from year 1 to 9999, and a date at either end breaks the first sum or time-zone
 change made with it (the day after 9999-12-31, UTC midnight of 0001-01-01 seen from Port-au-Prince).
@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 EARLIEST = date(1900, 1, 1)
-LATEST = date(2199, 12, 31)
-OUT_OF_RANGE = _("Give a date between 1900 and 2199.")
+LATEST = date(2999, 12, 31)
+OUT_OF_RANGE = _("Give a date between 1900 and 2999.")
 
 
 def in_range(value: date | datetime) -> bool:
@@ -36,6 +36,6 @@ def _convertible(value: datetime) -> bool:
 
 
 def sane_date(value: date | datetime | None) -> None:
-    """A form field validator: refuses dates outside 1900–2199."""
+    """A form field validator: refuses dates outside 1900–2999."""
     if value is not None and not in_range(value):
         raise ValidationError(OUT_OF_RANGE, code="date_out_of_range")

@@ -1,4 +1,4 @@
-"""Input at the edges: dates outside 1900–2199, page numbers near 2^63 and ids of 20 digits are
+"""Input at the edges: dates outside 1900–2999, page numbers near 2^63 and ids of 20 digits are
 answered with 400 or 404, never a server error, and nothing is saved on the way."""
 
 import pytest
@@ -26,7 +26,7 @@ def test_a_report_from_year_1_or_9999_is_refused_and_not_saved(report_map, map_p
         f"/api/maps/{report_map.slug}/reports", {"title": "Water point broken", "event_at": event_at}
     )
     body = assert_json_error(response, 400)
-    assert body["errors"] == {"event_at": ["Give a date between 1900 and 2199."]}
+    assert body["errors"] == {"event_at": ["Give a date between 1900 and 2999."]}
     assert not Report.objects.exists()
 
 
@@ -44,7 +44,7 @@ def test_hours_and_deadlines_out_of_range_are_400(initiative, owner):
     response = client.post(
         f"/api/initiatives/{initiative.slug}/opportunities", {"title": "Paint", "deadline": "9999-12-31"}
     )
-    assert assert_json_error(response, 400)["errors"] == {"deadline": ["Give a date between 1900 and 2199."]}
+    assert assert_json_error(response, 400)["errors"] == {"deadline": ["Give a date between 1900 and 2999."]}
 
 
 @pytest.mark.parametrize(

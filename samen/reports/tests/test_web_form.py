@@ -301,5 +301,5 @@ def test_a_time_in_year_1_or_9999_is_a_form_error_in_any_time_zone(client, repor
     response = client.post(reverse("reports:report", args=[report_map.slug]), data)
 
     assert response.status_code == 200
-    assert "Give a date between 1900 and 2199." in response.context["form"].errors["event_at"]
+    assert "Give a date between 1900 and 2999." in response.context["form"].errors["event_at"]
     assert not Report.objects.exists()
