@@ -4,6 +4,7 @@ Routers live in samen/api/routers/, one per resource; the api sits on top of eve
 import any of them (nothing imports it).
 """
 
+import json
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
@@ -36,6 +37,40 @@ def _json_method_not_allowed(view):
     return wrapped
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(view):
+    """No NUL character reaches the database: PostgreSQL refuses it in text, with a server error.
+
+    In an address it names nothing (404); in a JSON body it is refused with a 400, before the
+    operation runs. Query parameters go through forms or fixed lists, which refuse it themselves.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if _has_nul(list(kwargs.values())):
+            return _not_found(request)
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
+            try:
+                body = json.loads(request.body)
+            except ValueError:
+                body = None  # ninja answers a body that is not JSON
+            if _has_nul(body) or _has_nul(list(request.headers.values())):  # Idempotency-Key
+                detail = gettext("Text may not contain NUL characters (\\u0000).")
+                return JsonResponse({"detail": detail, "errors": {"__all__": [detail]}}, status=400)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _not_found(request: HttpRequest, *args, **kwargs):
     return JsonResponse({"detail": gettext(NOT_FOUND)}, status=404)
 
@@ -45,7 +80,7 @@ class SamenAPI(NinjaAPI):
     def urls(self):
         patterns, app_name, namespace = super().urls
         for pattern in patterns:
-            pattern.callback = _json_method_not_allowed(pattern.callback)
+            pattern.callback = _json_method_not_allowed(_refuse_nul(pattern.callback))
         patterns.append(path("docs/explorer", explorer, name="explorer"))
         # Last, after ninja's own patterns: any other address under /api/ gets a JSON 404,
         # not the site's HTML page.

@@ -6,12 +6,14 @@ which API clients cannot parse.
 
 import logging
 import math
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext, gettext_noop
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -26,12 +28,64 @@ FORBIDDEN = gettext_noop("You may not do this: only the initiative's team may ch
 SERVER_ERROR = gettext_noop("Something went wrong on our side. Please try again later.")
 
 
+class ErrorOut(Schema):
+    detail: str = Field(description="What went wrong, as a sentence in the language asked for.")
+
+
+class FieldErrorsOut(ErrorOut):
+    errors: dict[str, list[str]] = Field(description="The messages for each field that is wrong.")
+
+
+class ValidationErrorsOut(ErrorOut):
+    errors: list[dict[str, Any]] = Field(description="Each part of the request that does not fit the schema.")
+
+
+# What each error answer carries, for the OpenAPI document (see `answers`).
+ERROR_SCHEMAS: dict[int, type[Schema]] = {
+    400: FieldErrorsOut,  # meaning: an unknown choice, coordinates out of range, a date out of range...
+    401: ErrorOut,  # no token where one is needed, or a token that is wrong or revoked
+    403: ErrorOut,  # known, but not theirs to see or change
+    404: ErrorOut,  # nothing there, or hidden from this caller; also a page number no list reaches
+    409: ErrorOut,
+    422: ValidationErrorsOut,  # the request does not fit the schema (ninja's own check)
+    429: ErrorOut,  # too many requests: see the Retry-After header
+}
+# Every operation refuses a token that is sent but wrong (auth.viewer), and checks its parameters.
+READ = (401, 404, 422)
+WRITE = (400, 401, 403, 404, 422, 429)
+
+
+def answers(ok: Any = None, *codes: int | Iterable[int]) -> dict:
+    """An operation's `response=`: its success answer(s) and the error answers it documents.
+
+    `ok` is a schema (for 200) or a {status: schema} dict; `codes` are status codes or tuples of them.
+    """
+    result = dict(ok) if isinstance(ok, dict) else ({200: ok} if ok is not None else {})
+    for code in codes:
+        for status in (code,) if isinstance(code, int) else code:
+            result[status] = ERROR_SCHEMAS[status]
+    return result
+
+
 class BadRequest(HttpError):
     """Input that is well-formed but makes no sense here (unknown cause, latitude 200...)."""
 
     def __init__(self, message: str, errors: dict | None = None):
         super().__init__(400, message)
         self.errors = errors or {}
+
+
+def check_dates(**values) -> None:
+    """400 for every date outside 1900–2999 (core.moments): such a date breaks the first sum made with it."""
+    from samen.core import moments
+
+    wrong = {
+        name: [str(moments.OUT_OF_RANGE)]
+        for name, value in values.items()
+        if value and not moments.in_range(value)
+    }
+    if wrong:
+        raise BadRequest("; ".join(f"{name}: {moments.OUT_OF_RANGE}" for name in wrong), wrong)
 
 
 def _field_name(loc) -> str:
@@ -84,7 +138,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
-        return respond(request, exc.status_code, exc.message)
+        # ninja's own 400 (a body that is not JSON) has the shape of every other 400.
+        extra: dict = {"errors": {}} if exc.status_code == 400 else {}
+        return respond(request, exc.status_code, exc.message, **extra)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404):

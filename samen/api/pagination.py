@@ -1,11 +1,14 @@
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# A page past the last one is empty; one past this number is 404: no list reaches it, and its offset
+# would not fit the databases' integers (page numbers near 2^63 crashed SQLite).
+MAX_PAGE = 1_000_000
 
 
 class Pagination(PaginationBase):
@@ -28,6 +31,8 @@ class Pagination(PaginationBase):
         pages: int
 
     def paginate_queryset(self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params):
+        if pagination.page > MAX_PAGE:
+            raise Http404
         count = queryset.count()
         offset = (pagination.page - 1) * pagination.page_size
         return {

@@ -4,10 +4,29 @@ Meaning (known causes, coordinates in range, who may change the status) is check
 model and the write operations, and comes back as a 400 with a message.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext_noop
 from ninja import Field, Schema
+
+from samen.core.causes import CAUSES
+from samen.initiatives.models import Initiative, TeamMember
+
+CAUSE_CODES = [code for code, _label in CAUSES]
+# A list of cause codes, for json_schema_extra.
+CAUSE_ITEMS: dict[str, Any] = {"items": {"type": "string", "enum": CAUSE_CODES}}
+VIEWER_ROLES = ["anonymous", "outsider", "member", "team", "owner"]
+
+
+def choice(values: Iterable[Any], default: Any = ..., **kwargs) -> Any:
+    """A field whose values are one of `values`: an `enum` in the OpenAPI document.
+
+    The operations check the value themselves and answer 400 with a sentence, as for every other
+    meaning; the enum tells clients (and schemathesis) what to send and what they get.
+    """
+    return Field(default, json_schema_extra={"enum": list(values)}, **kwargs)
 
 
 class PlaceOut(Schema):
@@ -43,8 +62,8 @@ class InitiativeSummaryOut(Schema):
     slug: str
     title: str
     summary: str
-    causes: list[str]
-    status: str
+    causes: list[str] = Field(json_schema_extra=CAUSE_ITEMS)
+    status: str = choice(Initiative.Status.values)
     place: PlaceOut
     image: str | None = Field(description="Absolute URL of the image, if there is one.")
     follower_count: int
@@ -68,8 +87,8 @@ class InitiativeSummaryOut(Schema):
 class InitiativeOut(InitiativeSummaryOut):
     story: str = Field(description="The story as Markdown, as its authors wrote it.")
     story_html: str = Field(description="The story rendered to HTML and sanitised: safe to show as is.")
-    viewer_role: str = Field(
-        description="How the caller relates to it: anonymous, outsider, member, team or owner."
+    viewer_role: str = choice(
+        VIEWER_ROLES, description="How the caller relates to it: anonymous, outsider, member, team or owner."
     )
 
     @staticmethod
@@ -96,10 +115,12 @@ class InitiativeCreateIn(Schema):
     summary: str
     story: str = Field("", description=gettext_noop("Markdown."))
     causes: list[str] = Field(
-        default_factory=list, description=gettext_noop("Codes from the list of causes.")
+        default_factory=list,
+        description=gettext_noop("Codes from the list of causes."),
+        json_schema_extra=CAUSE_ITEMS,
     )
     place: PlaceIn | None = None
-    status: str = Field("draft", description=gettext_noop("draft (the default) or open."))
+    status: str = choice(["draft", "open"], "draft", description=gettext_noop("draft (the default) or open."))
 
 
 class InitiativePatchIn(Schema):
@@ -108,9 +129,9 @@ class InitiativePatchIn(Schema):
     title: str | None = None
     summary: str | None = None
     story: str | None = None
-    causes: list[str] | None = None
+    causes: list[str] | None = Field(None, json_schema_extra=CAUSE_ITEMS)
     place: PlaceIn | None = None
-    status: str | None = None
+    status: str | None = choice([*Initiative.Status.values, None], None)
 
 
 class UpdateOut(Schema):
@@ -138,7 +159,7 @@ class UpdateIn(Schema):
 class TeamRoleOut(Schema):
     slug: str
     title: str
-    role: str
+    role: str = choice(TeamMember.Role.values)
 
 
 class MeOut(Schema):

@@ -19,6 +19,16 @@ class Role(IntEnum):
     OWNER = 4  # owns the initiative
 
 
+# Primary keys are 64-bit integers. The ORM answers "nothing" for a bigger number, but a hand-written
+# query would hand it to the database, which refuses it (SQLite: "Python int too large").
+MAX_KEY = 2**63 - 1
+
+
+def is_key(value: int) -> bool:
+    """Whether a number from a URL can name a row at all: hand-written queries check this first."""
+    return -MAX_KEY - 1 <= value <= MAX_KEY
+
+
 def deny(message: str = "Not found") -> Http404:
     return Http404(message)
 

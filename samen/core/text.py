@@ -73,3 +73,21 @@ def render_markdown(source: str) -> SafeString:
 
 # Kept here for the callers that scrub member bios and plan reactions; the scrubber lives in core.scrub.
 scrub_contacts = scrub.scrub_contacts
+
+
+# Line ends and the other characters a mail header must not carry: C0/C1 controls (tab, CR, LF,
+# NEL, ...) and Unicode's own line and paragraph separators.
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def single_line(text: str, max_chars: int | None = None) -> str:
+    """Text for one line of a mail header (a subject): every run of line breaks, controls and spaces
+    becomes one space, cut to `max_chars` with an ellipsis.
+
+    A title typed with a newline would otherwise make Django refuse the message ("Header values
+    can't contain newlines"), and every notification about that thing would fail.
+    """
+    line = _BREAKS.sub(" ", str(text)).strip()
+    if max_chars is not None and len(line) > max_chars:
+        line = line[: max_chars - 1].rstrip() + "…"
+    return line

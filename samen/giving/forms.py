@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samen.core.moments import sane_date
+
 from . import money as amounts
 from . import providers
 from .models import Campaign, CampaignProject
@@ -24,10 +26,18 @@ class AmountMixin:
         text = cleaned.get(self.amount_field)
         if text in (None, "") or not currency:
             return None
+        sign = amounts.decimal_sign()
         try:
-            return amounts.to_minor(text, currency)
+            return amounts.to_minor(text, currency, decimal_sign=sign)
         except amounts.AmountError:
-            self.add_error(self.amount_field, _("Enter an amount such as 25 or 12.50."))  # type: ignore[attr-defined]
+            self.add_error(  # type: ignore[attr-defined]
+                self.amount_field,
+                _(
+                    "Enter an amount in digits, such as 25 or %(example)s: no other signs, and "
+                    "“%(sign)s” before the cents."
+                )
+                % {"example": f"12{sign}50", "sign": sign},
+            )
             return None
 
 
@@ -71,6 +81,7 @@ class GoalForm(AmountMixin, forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), choices=_currency_choices)
     deadline = forms.DateTimeField(
         label=_("Deadline"),
+        validators=[sane_date],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -89,6 +100,7 @@ class CampaignForm(forms.Form):
     description = forms.CharField(label=_("What is it about?"), max_length=5000, widget=forms.Textarea)
     starts_at = forms.DateTimeField(
         label=_("Starts"),
+        validators=[sane_date],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     hours = forms.IntegerField(label=_("Length in hours"), min_value=1, max_value=24 * 90, initial=24)

@@ -6,9 +6,11 @@ Minor units per currency come from the ledger's display table (impact.templateta
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.conf import settings
+from django.utils import formats
 
 from samen.impact.templatetags.impact import exponent
 
@@ -36,21 +38,36 @@ class AmountError(ValueError):
     pass
 
 
-def to_minor(text: str, currency: str) -> int:
-    """'12.50' EUR -> 1250. Refuses more decimals than the currency has, and anything not a number."""
-    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")  # "12,50" as Dutch and French write it
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise AmountError("not a number") from None
-    if not value.is_finite():
-        raise AmountError("not a number")
+# Digits as people group them with spaces ("1 000", also the no-break spaces phones put in), then at
+# most one decimal sign and its digits. ASCII digits only: "١٢" and "１２" are not amounts here, and
+# neither are "1E2", "1_000", "+5", "Infinity" or "1,000.50", which Decimal() or a locale would read.
+_AMOUNT = re.compile(r"([0-9]+(?:[ \u00a0\u202f][0-9]+)*)(?:([.,])([0-9]+))?", re.ASCII)
+
+
+def to_minor(text: str, currency: str, *, decimal_sign: str | None = None) -> int:
+    """'12.50' EUR -> 1250. Plain decimals only: digits, spaces between groups, one decimal sign.
+
+    `decimal_sign` is the reader's (formats' DECIMAL_SEPARATOR: "," in Dutch, "." in English), and
+    the other sign is then refused rather than guessed: "1.500" in Dutch is not €1.50. Without it
+    either sign is the decimal one (providers' and imports' "12.50"). Refuses more decimals than
+    the currency has.
+    """
+    match = _AMOUNT.fullmatch((text or "").strip())
+    if match is None:
+        raise AmountError("not a plain decimal number")
+    whole, sign, fraction = match.groups()
+    if sign and decimal_sign is not None and sign != decimal_sign:
+        raise AmountError("not the reader's decimal sign")
+    value = Decimal(re.sub(r"\D", "", whole) + ("." + fraction if sign else ""))
     scaled = value.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
         raise AmountError("too many decimals")
     return int(scaled)
+
+
+def decimal_sign() -> str:
+    """The decimal sign of the language the page is in."""
+    return str(formats.get_format("DECIMAL_SEPARATOR"))
 
 
 def from_minor(amount_minor: int, currency: str) -> Decimal:

@@ -5,7 +5,6 @@ Every form is a plain POST that redirects; htmx only polls the leaderboard.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samen.core import throttle
+from samen.core import spreadsheet, throttle
 from samen.core.access import Role
 from samen.core.cache import fragments
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer, initiative_by_slug
@@ -267,16 +266,9 @@ def donations(request, slug):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
+    """Text cells neutralised against spreadsheet formulas; amounts, counts and ids stay numbers."""
+    response = StreamingHttpResponse(spreadsheet.lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -295,18 +287,13 @@ def donations_csv(request, slug):
         for d in query.iterator(chunk_size=1000):
             yield [
                 d.public_id, d.created_at.isoformat(), d.state, d.amount_minor, d.currency,
-                f"{amounts.from_minor(d.amount_minor, d.currency):f}", d.provider, d.provider_ref,
-                _safe(d.name), d.email, d.anonymous, d.monthly, _safe(d.message),
-                d.campaign.slug if d.campaign else "", _safe(d.promoter.member.name) if d.promoter else "",
+                amounts.from_minor(d.amount_minor, d.currency), d.provider, d.provider_ref,
+                d.name, d.email, d.anonymous, d.monthly, d.message,
+                d.campaign.slug if d.campaign else "", d.promoter.member.name if d.promoter else "",
                 d.late_for_campaign,
             ]  # fmt: skip
 
     return _csv_response(lines(), f"donations-{initiative.slug}.csv")
-
-
-def _safe(text: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; a leading quote keeps them text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @login_required
@@ -640,13 +627,13 @@ def results_csv(request, slug):
     def lines():
         yield ["kind", "rank", "name", "initiative", "raised_minor", "currency", "donations", "target_minor"]
         for rank, p in enumerate(context["projects"], 1):
-            yield ["project", rank, _safe(p.initiative.title), p.initiative.slug, p.raised_minor, campaign.currency,
+            yield ["project", rank, p.initiative.title, p.initiative.slug, p.raised_minor, campaign.currency,
                    p.donation_count, p.target_minor]  # fmt: skip
         for rank, pr in enumerate(context["promoters"], 1):
-            yield ["promoter", rank, _safe(pr.member.name), pr.project.initiative.slug, pr.raised_minor,
+            yield ["promoter", rank, pr.member.name, pr.project.initiative.slug, pr.raised_minor,
                    campaign.currency, pr.donation_count, pr.target_minor]  # fmt: skip
         for match in context["matching"].matches:
-            yield ["match", "", _safe(match.fund.sponsor), "", match.matched_minor, campaign.currency, "",
+            yield ["match", "", match.fund.sponsor, "", match.matched_minor, campaign.currency, "",
                    match.fund.cap_minor]  # fmt: skip
         yield ["total", "", campaign.title, "", context["matching"].total_minor, campaign.currency,
                campaign.donation_count, ""]  # fmt: skip

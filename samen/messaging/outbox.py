@@ -19,6 +19,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from samen.core.text import single_line
 from samen.messaging import optout
 from samen.messaging.models import Channel, InboundMessage, OutboundMessage
 
@@ -115,6 +116,11 @@ def suppress_if_opted_out(outbound: OutboundMessage) -> bool:
 
 
 def _store(gateway: str, to: str, body: str, *, key: str, refusal: str, **fields) -> OutboundMessage:
+    if "subject" in fields:
+        # Every subject passes here: one line, or the mail could not be sent (core.text.single_line).
+        fields["subject"] = single_line(
+            fields["subject"], OutboundMessage._meta.get_field("subject").max_length
+        )
     defaults = {"gateway": gateway, "to": to, "body": body, **fields}
     if refusal:
         defaults |= {"state": OutboundMessage.State.SUPPRESSED, "last_error": refusal}

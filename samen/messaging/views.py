@@ -31,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from samen.core import throttle
+from samen.core.access import is_key
 from samen.messaging.gateways import africastalking, field_text, frontlinesms, inbound_email, smssync
 from samen.messaging.gateways import twilio as twilio_gateway
 from samen.messaging.inbox import receive, safe_text
@@ -59,6 +60,8 @@ def _channel(kind: str, channel_id: int) -> Channel | None:
     # it off), and a report must not be lost because replies cannot go out.
     # One primary-key SELECT on every inbound request: written out, so that no queryset is
     # compiled for it (a third of the view's own time when it was), read as the ORM reads it.
+    if not is_key(channel_id):
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_CHANNEL_SQL, [channel_id, kind])
         row = cursor.fetchone()

@@ -8,7 +8,6 @@ same templates serve /outreach/<initiative>/… and /give/campaigns/<campaign>/o
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from samen.core import spreadsheet
 from samen.core.cache import fragments
 from samen.messaging import optout
 from samen.people.models import Member
@@ -297,11 +297,6 @@ class _Day:
     minutes: int = 0
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def message_csv(request, scope: Scope, message: Message):
     """Per day, variant and channel: clicks, unique visitors and conversions of each kind (last touch)."""
     variant_labels = dict(message.variants.values_list("pk", "label"))
@@ -329,7 +324,7 @@ def message_csv(request, scope: Scope, message: Message):
         row.minutes += conversion["minutes"] or 0
 
     def lines():
-        writer = csv.writer(_Echo())
+        writer = spreadsheet.Writer()  # labels and channels neutralised; the figures stay numbers
         yield writer.writerow(
             ["day", "variant", "channel", "clicks", "unique_visitors", *stats.KINDS, "money_minor", "minutes"]
         )

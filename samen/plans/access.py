@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 
-from samen.core.access import Role, deny, is_signed_in
+from samen.core.access import Role, deny, is_key, is_signed_in
 from samen.initiatives.access import can_view, role_for
 from samen.initiatives.models import Initiative
 
@@ -50,6 +50,8 @@ def _plan_with_initiative(pk: int) -> Plan | None:
     key. `p.*` maps the plan's columns to fields by name, so it stays right as fields are added; only
     quoted names from the models' metadata are formatted in, and the key is a parameter.
     """
+    if not is_key(pk):
+        return None
     db = router.db_for_read(Plan)
     quote = connections[db].ops.quote_name
     plans, initiatives = Plan._meta, Initiative._meta

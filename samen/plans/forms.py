@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from samen.core.forms import TagListField
+from samen.core.moments import sane_date
 from samen.people.models import Member
 
 from .importing import MAX_SOURCE_CHARS
@@ -119,6 +120,7 @@ class AnswerForm(forms.Form):
 class DueForm(forms.Form):
     due = forms.DateTimeField(
         label=_("Answer due"),
+        validators=[sane_date],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=Member.objects.none())

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samen.core.access import Role
+from samen.core.access import Role, is_key
 from samen.core.cache import fragments
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 
@@ -419,6 +419,8 @@ def diff(request, pk):
         old_number = int(request.GET.get("from") or max(new_number - 1, numbers[0]))
     except (ValueError, IndexError) as exc:
         raise Http404 from exc
+    if not (is_key(new_number) and is_key(old_number)):
+        raise Http404
     versions = {v.number: v for v in plan.versions.filter(number__in=[old_number, new_number])}
     if old_number not in versions or new_number not in versions:
         raise Http404

@@ -17,7 +17,6 @@ an imported report had where it came from) and "Samen URL" (the report's address
 site, the map and the report: importing a map's export into the same map creates nothing).
 """
 
-import csv
 import itertools
 import json
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
+from samen.core import spreadsheet
 from samen.core.access import Role
 
 from .access import (
@@ -106,13 +106,6 @@ V3_STATUS = {
 UTC_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class _Line:
-    """A file-like object for csv.writer that hands back what it was given."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def reports_to_export(role: Role, report_map: ReportMap) -> QuerySet[Report]:
     """What this viewer may export, in a stable order, with only the columns the file needs."""
     return (
@@ -180,7 +173,7 @@ def _node(category: Category) -> dict:
     return node
 
 
-def export_rows(report_map: ReportMap, role: Role, *, hxl: bool = False) -> Iterator[list[str]]:
+def export_rows(report_map: ReportMap, role: Role, *, hxl: bool = False) -> Iterator[list]:
     yield COLUMNS
     if hxl:
         yield [HXL_TAGS[column] for column in COLUMNS]
@@ -211,11 +204,12 @@ def export_rows(report_map: ReportMap, role: Role, *, hxl: bool = False) -> Iter
 
 def _row(
     report: Report, report_map: ReportMap, role: Role, tree: _Tree, links: list[str], address: str
-) -> list[str]:
+) -> list:
+    """One report's cells: the id and coordinates as numbers, everything else as text (see core.spreadsheet)."""
     located = report.latitude is not None and report.longitude is not None
     categories = tree.ordered(report)
     return [
-        str(report.pk),
+        report.pk,
         report_map.title,
         V3_STATUS[Report.Status(report.status)],
         report.created_at.astimezone(UTC).strftime(UTC_FORMAT),
@@ -228,8 +222,8 @@ def _row(
         "",
         original_title_for_viewer(role, report),
         original_text_for_viewer(role, report),
-        str(report.latitude) if located else "",
-        str(report.longitude) if located else "",
+        report.latitude if located else "",
+        report.longitude if located else "",
         original_place_for_viewer(role, report),
         report.location_precision,
         ",".join(tree.by_pk[pk].title for pk in categories),
@@ -244,8 +238,12 @@ def _row(
 
 
 def stream_csv(report_map: ReportMap, role: Role, *, hxl: bool = False) -> Iterator[bytes]:
-    """The file as UTF-8 bytes, a chunk of rows at a time, starting with a BOM for spreadsheets."""
-    writer = csv.writer(_Line())
+    """The file as UTF-8 bytes, a chunk of rows at a time, starting with a BOM for spreadsheets.
+
+    Text cells that a spreadsheet would run as a formula are neutralised (core.spreadsheet); the
+    importer restores them when it reads the file back.
+    """
+    writer = spreadsheet.Writer()
     yield "\ufeff".encode()
     lines: list[str] = []
     for row in export_rows(report_map, role, hxl=hxl):

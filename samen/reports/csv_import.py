@@ -54,6 +54,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samen.core import spreadsheet
+
 from .clustering import pause_counting, resume_counting
 from .models import Category, Report, ReportChange, ReportMap, SourceLink
 
@@ -1197,13 +1199,20 @@ class CsvFile:
     hxl: list[str] | None
     rows: int
 
+    @property
+    def written_by_samen(self) -> bool:
+        """Samen's own export (it has the "Samen URL" column): its text cells were neutralised."""
+        return "SAMEN URL" in {_norm(cell) for cell in self.header}
+
     def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(_lines(self.text))
         next(reader, None)
+        restore = self.written_by_samen
         for number, cells in enumerate(reader, start=2):
             if number == 2 and self.hxl is not None:
                 continue
-            yield number, cells
+            # Samen wrote `'=…` for a text starting with =; read back, it is that text again.
+            yield number, [spreadsheet.restore(cell) for cell in cells] if restore else cells
 
 
 def read_file(text: str) -> CsvFile:

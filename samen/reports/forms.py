@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from samen.core import countries
+from samen.core.access import is_key
 from samen.core.images import ALLOWED_FORMATS, reencode_image
+from samen.core.moments import sane_date
 from samen.people.models import Member
 
 from .actions import BULK_ACTIONS
@@ -128,6 +130,7 @@ def event_time_field(required):
     return forms.DateTimeField(
         label=_("When did it happen?"),
         required=required,
+        validators=[sane_date],
         help_text=_("Date and time. Leave empty if it is happening now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y"],
@@ -364,6 +367,8 @@ class IdListField(forms.Field):
                 ids.append(int(item))
             except (TypeError, ValueError):
                 raise ValidationError(_("Tick reports from the list.")) from None
+            if not is_key(ids[-1]):  # no report has such a number, and the database would refuse it
+                raise ValidationError(_("Tick reports from the list."))
         return ids
 
 

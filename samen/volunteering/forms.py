@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samen.core.forms import TagListField
+from samen.core.moments import sane_date
 
 from .models import MAX_HOURS_NEEDED, MAX_MINUTES_PER_ENTRY, MAX_PLACES, Opportunity, Pledge
 
@@ -22,6 +23,7 @@ class OpportunityForm(forms.ModelForm):
     deadline = forms.DateField(
         label=_("Deadline"),
         required=False,
+        validators=[sane_date],
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Optional."),
     )
@@ -70,7 +72,10 @@ class HoursForm(forms.Form):
         help_text=_("Between 0.25 and 24. For example 1.5 for an hour and a half."),
     )
     occurred_on = forms.DateField(
-        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[sane_date],
     )
     note = forms.CharField(label=_("What you did (optional)"), required=False, max_length=300)
 

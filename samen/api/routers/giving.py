@@ -12,8 +12,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import Throttled
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
-from samen.api.errors import BadRequest
-from samen.api.schemas import absolute
+from samen.api.errors import READ, WRITE, BadRequest, answers
+from samen.api.schemas import absolute, choice
 from samen.core import throttle
 from samen.giving import access, actions
 from samen.giving.models import CampaignProject, Donation, Promoter
@@ -137,8 +137,10 @@ class DonationOut(Schema):
     initiative: str
     amount_minor: int
     currency: str
-    state: str
-    provider: str
+    state: str = choice(Donation.State.values)
+    provider: str = Field(
+        description=gettext_noop("How it is paid: pledge, or an online provider such as stripe.")
+    )
     anonymous: bool
     monthly: bool
     campaign: str | None
@@ -199,7 +201,7 @@ def _campaign_out(campaign) -> dict:
 
 @router.get(
     "/campaigns",
-    response=list[CampaignOut],
+    response=answers(list[CampaignOut], 401),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List campaigns"),
@@ -207,17 +209,19 @@ def _campaign_out(campaign) -> dict:
 def list_campaigns(request: HttpRequest):
     from samen.giving.models import Campaign
 
+    viewer(request)  # a token sent with a typo is refused here too, not silently ignored
     return Campaign.objects.all()[:100]
 
 
 @router.get(
     "/campaigns/{slug}",
-    response=CampaignDetailOut,
+    response=answers(CampaignDetailOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One campaign, with its matching"),
 )
 def get_campaign(request: HttpRequest, slug: str):
+    viewer(request)
     campaign = access.get_campaign(slug)
     out = _campaign_out(campaign)
     out["url"] = absolute({"request": request}, campaign.get_absolute_url())
@@ -226,13 +230,14 @@ def get_campaign(request: HttpRequest, slug: str):
 
 @router.get(
     "/campaigns/{slug}/leaderboard",
-    response=LeaderboardOut,
+    response=answers(LeaderboardOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("A campaign's leaderboard"),
     description=gettext_noop("Promoters and projects, most raised first; the same figures as the web page."),
 )
 def get_leaderboard(request: HttpRequest, slug: str):
+    viewer(request)
     campaign = access.get_campaign(slug)
     board = board_context(campaign)
     context = {"request": request}
@@ -281,7 +286,7 @@ def get_leaderboard(request: HttpRequest, slug: str):
 
 @router.post(
     "/initiatives/{slug}/pledges",
-    response={201: DonationOut},
+    response=answers({201: DonationOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Pledge money to an initiative"),
     description=gettext_noop(
@@ -334,7 +339,7 @@ def create_pledge(request: TokenRequest, slug: str, payload: PledgeIn):
 
 @router.get(
     "/initiatives/{slug}/donations",
-    response=list[TeamDonationOut],
+    response=answers(list[TeamDonationOut], READ, 403),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("An initiative's donations (team only)"),

@@ -12,9 +12,17 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
+from samen.api.errors import READ, WRITE, answers
 from samen.api.forms import ApiCreateInitiativeForm, ApiInitiativeForm, initiative_data, place_data, validated
 from samen.api.pagination import Pagination
-from samen.api.schemas import InitiativeCreateIn, InitiativeOut, InitiativePatchIn, InitiativeSummaryOut
+from samen.api.schemas import (
+    CAUSE_CODES,
+    InitiativeCreateIn,
+    InitiativeOut,
+    InitiativePatchIn,
+    InitiativeSummaryOut,
+    choice,
+)
 from samen.core.access import Role
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 from samen.initiatives.actions import start_initiative
@@ -31,9 +39,11 @@ class ListFilters(Schema):
     q: str = Field(
         "", description=gettext_noop('Search words; "a phrase", `or` between words, `-word` to leave out.')
     )
-    cause: str = Field("", description=gettext_noop("A cause code, such as `water`."))
+    cause: str = choice(["", *CAUSE_CODES], "", description=gettext_noop("A cause code, such as `water`."))
     place: str = Field("", description=gettext_noop("Part of the place name."))
-    status: str = Field("", description=gettext_noop("`open` or `closed`; both when left out."))
+    status: str = choice(
+        ["", "open", "closed"], "", description=gettext_noop("`open` or `closed`; both when left out.")
+    )
 
 
 def _with_role(initiative: Initiative, role: Role) -> Initiative:
@@ -43,7 +53,7 @@ def _with_role(initiative: Initiative, role: Role) -> Initiative:
 
 @router.get(
     "/initiatives",
-    response=list[InitiativeSummaryOut],
+    response=answers(list[InitiativeSummaryOut], READ, 400),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List public initiatives"),
@@ -68,7 +78,7 @@ def list_initiatives(request: HttpRequest, filters: Query[ListFilters]):
 
 @router.get(
     "/initiatives/{slug}",
-    response=InitiativeOut,
+    response=answers(InitiativeOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One initiative"),
@@ -84,7 +94,7 @@ def get_initiative(request: HttpRequest, slug: str):
 
 @router.post(
     "/initiatives",
-    response={201: InitiativeOut},
+    response=answers({201: InitiativeOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Start an initiative"),
     description=gettext_noop(
@@ -100,7 +110,7 @@ def create_initiative(request: TokenRequest, payload: InitiativeCreateIn):
 
 @router.patch(
     "/initiatives/{slug}",
-    response=InitiativeOut,
+    response=answers(InitiativeOut, WRITE),
     auth=token_auth,
     summary=gettext_noop("Change an initiative"),
     description=gettext_noop(

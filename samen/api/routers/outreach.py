@@ -11,7 +11,8 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 
 from samen.api.auth import TokenRequest, token_auth
-from samen.api.errors import BadRequest
+from samen.api.errors import READ, WRITE, BadRequest, answers
+from samen.api.schemas import choice
 from samen.giving import access as giving_access
 from samen.giving import outreach as campaign_outreach
 from samen.outreach import access, actions, stats
@@ -71,7 +72,10 @@ class VariantOut(Schema):
 
 
 class SubjectOut(Schema):
-    kind: str = Field(description=gettext_noop("What the message is about: `initiative` or `campaign`."))
+    kind: str = choice(
+        ["initiative", "campaign"],
+        description=gettext_noop("What the message is about: `initiative` or `campaign`."),
+    )
     url: str
 
 
@@ -107,8 +111,8 @@ class ComparisonOut(Schema):
 
 
 class StatsOut(Schema):
-    model: str
-    goal: str
+    model: str = choice(stats.MODELS)
+    goal: str = choice(["", *CONVERSION_KINDS])
     variants: list[RowOut]
     channels: list[RowOut]
     promoters: list[RowOut]
@@ -116,9 +120,13 @@ class StatsOut(Schema):
 
 
 class StatsQuery(Schema):
-    model: str = Field("last", description=gettext_noop("Credit conversions to the `first` or `last` touch."))
-    goal: str = Field(
-        "", description=gettext_noop("Compare variants on one conversion kind; any when empty.")
+    model: str = choice(
+        stats.MODELS, "last", description=gettext_noop("Credit conversions to the `first` or `last` touch.")
+    )
+    goal: str = choice(
+        ["", *CONVERSION_KINDS],
+        "",
+        description=gettext_noop("Compare variants on one conversion kind; any when empty."),
     )
 
 
@@ -183,7 +191,7 @@ def _row(row: stats.Row) -> dict:
 
 @router.get(
     "/initiatives/{slug}/outreach/messages",
-    response=list[MessageOut],
+    response=answers(list[MessageOut], READ, 403),
     auth=token_auth,
     summary=gettext_noop("An initiative's outreach messages"),
     description=gettext_noop(
@@ -202,7 +210,7 @@ def list_messages(request: TokenRequest, slug: str):
 
 @router.post(
     "/initiatives/{slug}/outreach/messages",
-    response={201: MessageOut},
+    response=answers({201: MessageOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Write an outreach message"),
     description=gettext_noop("With one or more variants (A, B, …); links lead only to this site."),
@@ -240,7 +248,7 @@ def _create(request: TokenRequest, payload: MessageIn, initiative, subject) -> M
 
 @router.get(
     "/campaigns/{slug}/outreach/messages",
-    response=list[MessageOut],
+    response=answers(list[MessageOut], READ, 403),
     auth=token_auth,
     summary=gettext_noop("A campaign's outreach messages"),
     description=gettext_noop(
@@ -255,7 +263,7 @@ def list_campaign_messages(request: TokenRequest, slug: str):
 
 @router.post(
     "/campaigns/{slug}/outreach/messages",
-    response={201: MessageOut},
+    response=answers({201: MessageOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Write an outreach message for a campaign"),
     description=gettext_noop(
@@ -270,7 +278,7 @@ def create_campaign_message(request: TokenRequest, slug: str, payload: MessageIn
 
 @router.get(
     "/outreach/messages/{message_id}",
-    response=MessageOut,
+    response=answers(MessageOut, READ, 403),
     auth=token_auth,
     summary=gettext_noop("One outreach message"),
 )
@@ -280,7 +288,7 @@ def get_message(request: TokenRequest, message_id: int):
 
 @router.post(
     "/outreach/messages/{message_id}/my-links",
-    response=MessageOut,
+    response=answers(MessageOut, WRITE),
     auth=token_auth,
     summary=gettext_noop("My own promoter links for a message"),
     description=gettext_noop(
@@ -294,7 +302,7 @@ def my_links(request: TokenRequest, message_id: int):
 
 @router.get(
     "/outreach/messages/{message_id}/stats",
-    response=StatsOut,
+    response=answers(StatsOut, READ, 400, 403),
     auth=token_auth,
     summary=gettext_noop("What a message brought"),
     description=gettext_noop(

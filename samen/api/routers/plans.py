@@ -11,8 +11,8 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
-from samen.api.errors import BadRequest
-from samen.api.schemas import OnInitiativeOut, absolute
+from samen.api.errors import READ, WRITE, BadRequest, answers
+from samen.api.schemas import OnInitiativeOut, absolute, choice
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
 from samen.plans import actions
 from samen.plans.access import get_plan_for_viewer, get_reaction_for_viewer, get_section_for_viewer
@@ -103,10 +103,11 @@ class ReactionOut(Schema):
     depth: int
     author: str
     body: str
-    via: str
+    via: str = choice(Reaction.Via.values)
     created_at: datetime
-    state: str | None = Field(
-        description="open, answered, adopted or declined; null for replies, which are not answered."
+    state: str | None = choice(
+        [*Reaction.State.values, None],
+        description="open, answered, adopted or declined; null for replies, which are not answered.",
     )
     answer: str
     answered_at: datetime | None
@@ -141,7 +142,7 @@ class ReactionIn(Schema):
 
 @router.get(
     "/initiatives/{slug}/plans",
-    response=list[PlanSummaryOut],
+    response=answers(list[PlanSummaryOut], READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("An initiative's plans"),
@@ -155,7 +156,7 @@ def list_plans(request: HttpRequest, slug: str):
 
 @router.post(
     "/initiatives/{slug}/plans",
-    response={201: PlanOut},
+    response=answers({201: PlanOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Create a plan"),
     description=gettext_noop("For the initiative's team. Send `markdown` to import a whole plan at once."),
@@ -169,7 +170,7 @@ def create_plan(request: TokenRequest, slug: str, payload: PlanIn):
 
 @router.get(
     "/plans/{plan_id}",
-    response=PlanOut,
+    response=answers(PlanOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One plan, with its sections and how many reactions each has answered"),
@@ -181,7 +182,7 @@ def get_plan(request: HttpRequest, plan_id: int):
 
 @router.post(
     "/plans/{plan_id}/sections",
-    response={201: SectionOut},
+    response=answers({201: SectionOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Add a section"),
     description=gettext_noop("For the initiative's team. The plan gets a new version."),
@@ -210,7 +211,7 @@ def _reactions(section: Section):
 
 @router.get(
     "/sections/{section_id}/reactions",
-    response=list[ReactionOut],
+    response=answers(list[ReactionOut], READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("A section's reactions and their answer state"),
@@ -222,7 +223,7 @@ def list_reactions(request: HttpRequest, section_id: int):
 
 @router.post(
     "/sections/{section_id}/reactions",
-    response={201: ReactionOut},
+    response=answers({201: ReactionOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("React to a section"),
     description=gettext_noop(
@@ -245,7 +246,7 @@ def create_reaction(request: TokenRequest, section_id: int, payload: ReactionIn)
 
 @router.get(
     "/reactions/{reaction_id}",
-    response=ReactionOut,
+    response=answers(ReactionOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One reaction and its answer state"),

@@ -19,11 +19,11 @@ from ninja.errors import Throttled
 from ninja.pagination import paginate
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
-from samen.api.errors import BadRequest
+from samen.api.errors import READ, WRITE, BadRequest, answers
 from samen.api.pagination import Pagination
-from samen.api.schemas import absolute
-from samen.core import throttle
-from samen.core.access import Role
+from samen.api.schemas import absolute, choice
+from samen.core import moments, throttle
+from samen.core.access import Role, is_key
 from samen.reports import clustering
 from samen.reports.access import (
     can_review,
@@ -67,7 +67,7 @@ class LocationOut(Schema):
     latitude: float | None
     longitude: float | None
     place_name: str = Field(description="The place's name with phone numbers and e-mail addresses removed.")
-    precision: str
+    precision: str = choice(Report.Precision.values)
 
     @staticmethod
     def resolve_place_name(obj):
@@ -99,8 +99,8 @@ class ReportOut(Schema):
     published_at: datetime | None
     location: LocationOut
     categories: list[CategoryOut]
-    source: str
-    status: str
+    source: str = choice(Report.Source.values)
+    status: str = choice(Report.Status.values)
     verified: bool
     url: str = Field(description="The report's page on the web.")
     review: ReviewOut | None = Field(description="For the map's reviewers only; null for everyone else.")
@@ -150,7 +150,9 @@ class LocationIn(Schema):
     latitude: float | None = Field(None, allow_inf_nan=False)
     longitude: float | None = Field(None, allow_inf_nan=False)
     place_name: str = Field("", max_length=200)
-    precision: str = Field("exact", description=gettext_noop("exact, near, place or region."))
+    precision: str = choice(
+        Report.Precision.values, "exact", description=gettext_noop("exact, near, place or region.")
+    )
 
 
 class ReportIn(Schema):
@@ -172,12 +174,16 @@ class ReportIn(Schema):
 
 class ReportFilters(Schema):
     category: int | None = Field(None, description=gettext_noop("A category id; includes the ones under it."))
-    source: str = Field("", description=gettext_noop("web, sms, email, import or api."))
+    source: str = choice(
+        ["", *Report.Source.values], "", description=gettext_noop("web, sms, email, import or api.")
+    )
     since: datetime | None = Field(None, description=gettext_noop("Events at or after this time."))
     until: datetime | None = Field(None, description=gettext_noop("Events before this time."))
     bbox: str = Field("", description=gettext_noop("An area: south,west,north,east in degrees."))
-    status: str = Field(
-        "", description=gettext_noop("For reviewers: received, in_review, published or archived.")
+    status: str = choice(
+        ["", *Report.Status.values],
+        "",
+        description=gettext_noop("For reviewers: received, in_review, published or archived."),
     )
 
 
@@ -214,6 +220,10 @@ def _viewing(request: HttpRequest, slug: str, query: ReportFilters) -> tuple[Rep
                 "status", gettext("choose one of %(choices)s.") % {"choices": ", ".join(Report.Status.values)}
             )
         statuses = (query.status,)
+    for name in ("since", "until"):
+        moment = getattr(query, name)
+        if moment is not None and not moments.in_range(moment):
+            raise _bad(name, moments.OUT_OF_RANGE)
     if query.source and query.source not in Report.Source.values:
         raise _bad(
             "source", gettext("choose one of %(choices)s.") % {"choices": ", ".join(Report.Source.values)}
@@ -250,7 +260,7 @@ def _for_output(reports: QuerySet[Report]) -> QuerySet[Report]:
 
 @router.get(
     "/maps/{slug}/reports",
-    response=list[ReportOut],
+    response=answers(list[ReportOut], READ, 400, 403),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List a map's reports"),
@@ -270,7 +280,7 @@ def list_reports(request: HttpRequest, slug: str, query: Query[ReportFilters]):
 
 @router.get(
     "/maps/{slug}/reports/{report_id}",
-    response=ReportOut,
+    response=answers(ReportOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One report"),
@@ -289,7 +299,9 @@ def _validated_fields(report_map: ReportMap, payload: ReportIn) -> dict:
     if not title:
         errors["title"] = [gettext("Give the report a title.")]
     fields: dict = {"title": title, "description": payload.description.strip()}
-    if payload.event_at is not None:
+    if payload.event_at is not None and not moments.in_range(payload.event_at):
+        errors["event_at"] = [str(moments.OUT_OF_RANGE)]
+    elif payload.event_at is not None:
         event_at = payload.event_at
         fields["event_at"] = event_at if timezone.is_aware(event_at) else timezone.make_aware(event_at)
     location = payload.location
@@ -311,7 +323,9 @@ def _validated_fields(report_map: ReportMap, payload: ReportIn) -> dict:
             fields["longitude"] = Decimal(str(round(longitude, 6)))
         fields["place_name"] = location.place_name.strip()
         fields["location_precision"] = location.precision
-    categories = list(Category.objects.filter(report_map=report_map, pk__in=payload.categories))
+    # A number past 64 bits names no category, and the database would refuse to compare it.
+    wanted = [pk for pk in payload.categories if is_key(pk)]
+    categories = list(Category.objects.filter(report_map=report_map, pk__in=wanted))
     unknown = set(payload.categories) - {category.pk for category in categories}
     if unknown:
         errors["categories"] = [
@@ -328,7 +342,7 @@ def _validated_fields(report_map: ReportMap, payload: ReportIn) -> dict:
 
 @router.post(
     "/maps/{slug}/reports",
-    response={200: ReportOut, 201: ReportOut},
+    response=answers({200: ReportOut, 201: ReportOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Send in a report"),
     description=gettext_noop(
@@ -380,6 +394,7 @@ WHOLE_WORLD = "-90,-180,90,180"
 
 @router.get(
     "/maps/{slug}/reports.geojson",
+    response=answers(None, READ, 400, 403),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN
     | {
@@ -414,6 +429,7 @@ class ClusterQuery(ReportFilters):
 
 @router.get(
     "/maps/{slug}/clusters",
+    response=answers(None, READ, 400, 403),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN
     | {

@@ -7,6 +7,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
+from samen.api.errors import READ, WRITE, answers
 from samen.api.forms import validated
 from samen.api.pagination import Pagination
 from samen.api.schemas import UpdateIn, UpdateOut
@@ -19,7 +20,7 @@ router = Router(tags=["updates"])
 
 @router.get(
     "/initiatives/{slug}/updates",
-    response=list[UpdateOut],
+    response=answers(list[UpdateOut], READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List an initiative's updates"),
@@ -34,7 +35,7 @@ def list_updates(request: HttpRequest, slug: str):
 
 @router.get(
     "/initiatives/{slug}/updates/{update_id}",
-    response=UpdateOut,
+    response=answers(UpdateOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One update"),
@@ -46,7 +47,7 @@ def get_update(request: HttpRequest, slug: str, update_id: int):
 
 @router.post(
     "/initiatives/{slug}/updates",
-    response={201: UpdateOut},
+    response=answers({201: UpdateOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Post an update"),
     description=gettext_noop(

@@ -14,9 +14,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from samen.api.auth import OPTIONAL_TOKEN, TokenRequest, token_auth, viewer
-from samen.api.errors import BadRequest
+from samen.api.errors import READ, WRITE, BadRequest, answers, check_dates
 from samen.api.pagination import Pagination
-from samen.api.schemas import OnInitiativeOut
+from samen.api.schemas import OnInitiativeOut, choice
 from samen.initiatives.access import get_initiative_for_team
 from samen.volunteering import access, actions, suggest
 from samen.volunteering.models import (
@@ -25,6 +25,7 @@ from samen.volunteering.models import (
     MAX_PLACES,
     Opportunity,
     Participation,
+    TimeEntry,
 )
 
 router = Router(tags=["volunteering"])
@@ -37,8 +38,8 @@ class OpportunityOut(OnInitiativeOut):
     code: str = Field(description="The SMS code: JOIN <code>, HOURS <code> <hours>.")
     title: str
     description: str
-    mode: str
-    schedule: str
+    mode: str = choice(Opportunity.Mode.values)
+    schedule: str = choice(Opportunity.Schedule.values)
     hours_needed: int
     skills: list[str]
     languages: list[str]
@@ -48,14 +49,16 @@ class OpportunityOut(OnInitiativeOut):
     longitude: float | None
     deadline: date | None
     places_available: int
-    status: str
+    status: str = choice(Opportunity.Status.values)
 
 
 class OpportunityIn(Schema):
     title: str = Field(max_length=200)
     description: str = Field("", max_length=5000)
-    mode: str = Field("online", description=gettext_noop("online or on_location."))
-    schedule: str = Field("one_off", description=gettext_noop("one_off or ongoing."))
+    mode: str = choice(Opportunity.Mode.values, "online", description=gettext_noop("online or on_location."))
+    schedule: str = choice(
+        Opportunity.Schedule.values, "one_off", description=gettext_noop("one_off or ongoing.")
+    )
     hours_needed: int = Field(4, ge=1, le=MAX_HOURS_NEEDED)
     skills: list[str] = Field(default_factory=list, max_length=30)
     languages: list[str] = Field(default_factory=list, max_length=10)
@@ -77,7 +80,7 @@ class ParticipationOut(Schema):
     id: int
     opportunity: int
     member: str = Field(description="The participant's display name.")
-    state: str
+    state: str = choice(Participation.State.values)
     motivation: str
     created_at: datetime
 
@@ -117,7 +120,7 @@ class HoursOut(Schema):
     minutes: int
     note: str
     occurred_on: date
-    state: str
+    state: str = choice(TimeEntry.State.values)
 
     @staticmethod
     def resolve_participation(obj):
@@ -134,7 +137,7 @@ def _with_member(participation: Participation) -> Participation:
 
 @router.get(
     "/opportunities",
-    response=list[OpportunityOut],
+    response=answers(list[OpportunityOut], READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("List open tasks"),
@@ -148,7 +151,7 @@ def list_opportunities(request: HttpRequest):
 
 @router.get(
     "/opportunities/suggested",
-    response=list[SuggestionOut],
+    response=answers(list[SuggestionOut], 401),
     auth=token_auth,
     summary=gettext_noop("Tasks suggested for you"),
     description=gettext_noop("The five open tasks that fit your profile best, each with the reasons why."),
@@ -162,7 +165,7 @@ def suggested(request: TokenRequest):
 
 @router.get(
     "/opportunities/{opportunity_id}",
-    response=OpportunityOut,
+    response=answers(OpportunityOut, READ),
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     summary=gettext_noop("One task"),
@@ -174,13 +177,14 @@ def get_opportunity(request: HttpRequest, opportunity_id: int):
 
 @router.post(
     "/initiatives/{slug}/opportunities",
-    response={201: OpportunityOut},
+    response=answers({201: OpportunityOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Add a task to an initiative"),
     description=gettext_noop("For the initiative's team."),
 )
 def create_opportunity(request: TokenRequest, slug: str, payload: OpportunityIn):
     initiative, _role = get_initiative_for_team(request.auth, slug)
+    check_dates(deadline=payload.deadline)
     if payload.mode not in Opportunity.Mode.values:
         raise BadRequest(
             gettext("mode: choose online or on_location."), {"mode": [gettext("Unknown value.")]}
@@ -203,7 +207,7 @@ def create_opportunity(request: TokenRequest, slug: str, payload: OpportunityIn)
 
 @router.post(
     "/opportunities/{opportunity_id}/participations",
-    response={200: ParticipationOut, 201: ParticipationOut},
+    response=answers({200: ParticipationOut, 201: ParticipationOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Join a task"),
     description=gettext_noop(
@@ -225,7 +229,7 @@ def join(request: TokenRequest, opportunity_id: int, payload: ApplyIn):
 
 @router.get(
     "/opportunities/{opportunity_id}/participations",
-    response=list[ParticipationOut],
+    response=answers(list[ParticipationOut], READ, 403),
     auth=token_auth,
     summary=gettext_noop("Who takes part"),
     description=gettext_noop("The team sees everyone; anyone else only their own participation."),
@@ -237,7 +241,7 @@ def list_participations(request: TokenRequest, opportunity_id: int):
 
 @router.post(
     "/participations/{participation_id}/decision",
-    response=ParticipationOut,
+    response=answers(ParticipationOut, WRITE),
     auth=token_auth,
     summary=gettext_noop("Accept or decline an application"),
     description=gettext_noop("For the initiative's team."),
@@ -249,7 +253,7 @@ def decide(request: TokenRequest, participation_id: int, payload: DecisionIn):
 
 @router.post(
     "/participations/{participation_id}/withdraw",
-    response=ParticipationOut,
+    response=answers(ParticipationOut, WRITE),
     auth=token_auth,
     summary=gettext_noop("Withdraw from a task"),
 )
@@ -260,7 +264,7 @@ def withdraw(request: TokenRequest, participation_id: int):
 
 @router.post(
     "/participations/{participation_id}/hours",
-    response={200: HoursOut, 201: HoursOut},
+    response=answers({200: HoursOut, 201: HoursOut}, WRITE),
     auth=token_auth,
     summary=gettext_noop("Log hours"),
     description=gettext_noop(
@@ -270,6 +274,7 @@ def withdraw(request: TokenRequest, participation_id: int):
 )
 def log_hours(request: TokenRequest, participation_id: int, payload: HoursIn):
     participation = access.get_participation_for_member(request.auth, participation_id)
+    check_dates(occurred_on=payload.occurred_on)
     minutes = int(round(payload.hours * 60))
     key = payload.external_id.strip()
     entry, created = actions.log_hours(
@@ -284,7 +289,7 @@ def log_hours(request: TokenRequest, participation_id: int, payload: HoursIn):
 
 @router.get(
     "/participations/{participation_id}/hours",
-    response=list[HoursOut],
+    response=answers(list[HoursOut], READ, 403),
     auth=token_auth,
     summary=gettext_noop("Hours of a participation"),
     description=gettext_noop("For the participant and the initiative's team."),
@@ -299,7 +304,7 @@ def list_hours(request: TokenRequest, participation_id: int):
 
 @router.post(
     "/hours/{entry_id}/decision",
-    response=HoursOut,
+    response=answers(HoursOut, WRITE),
     auth=token_auth,
     summary=gettext_noop("Confirm hours, or not"),
     description=gettext_noop("For the initiative's team. Confirmed hours go into the ledger as time given."),

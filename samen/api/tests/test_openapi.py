@@ -169,3 +169,39 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     assert finders.find("ninja/swagger-ui-bundle.js")
     assert finders.find("ninja/swagger-ui-init.js")
     assert finders.find("ninja/swagger-ui.css")
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            where = (path, method)
+            assert "401" in codes, where  # a wrong token is refused everywhere
+            if "{" in path:
+                assert "404" in codes, where
+            if operation.get("parameters") or "requestBody" in operation:
+                assert "422" in codes, where
+            if method in {"post", "patch"}:
+                assert {"400", "403", "404", "422", "429"} <= codes, where
+            for code in codes - {"200", "201"}:
+                body = operation["responses"][code]["content"]["application/json"]["schema"]
+                properties = (
+                    resolve(schema, body["$ref"])["properties"] if "$ref" in body else body["properties"]
+                )
+                assert "detail" in properties, (where, code)
+
+
+def test_choices_are_enums(schema):
+    components = schema["components"]["schemas"]
+    assert components["ReportOut"]["properties"]["source"]["enum"] == ["web", "sms", "email", "import", "api"]
+    assert "published" in components["ReportOut"]["properties"]["status"]["enum"]
+    assert components["InitiativeOut"]["properties"]["viewer_role"]["enum"][0] == "anonymous"
+    assert "water" in components["InitiativeOut"]["properties"]["causes"]["items"]["enum"]
+    assert components["OpportunityIn"]["properties"]["mode"]["enum"] == ["online", "on_location"]
+    assert None in components["ReactionOut"]["properties"]["state"]["enum"]
+    stats = next(
+        p
+        for p in schema["paths"]["/api/outreach/messages/{message_id}/stats"]["get"]["parameters"]
+        if p["name"] == "model"
+    )
+    assert set(stats["schema"]["enum"]) == {"first", "last"}

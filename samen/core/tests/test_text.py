@@ -56,3 +56,13 @@ def test_concurrent_renders_of_different_documents_each_come_out_exactly_right()
         assert len(outputs[n]) == RENDERS_PER_THREAD
         wrong = [output for output in outputs[n] if output != expected[n]]
         assert wrong == [], f"document {n}: {len(wrong)} of {RENDERS_PER_THREAD} renders were wrong"
+
+
+def test_a_header_line_has_no_line_breaks_or_controls():
+    from samen.core.text import single_line
+
+    assert single_line("Paint the\r\nschool\n\nwalls") == "Paint the school walls"
+    assert single_line("a\u2028b\u2029c\x85d\x0be\x00f\tg") == "a b c d e f g"
+    assert single_line("  spaced   out  ") == "spaced out"
+    assert single_line("x" * 300, 255) == "x" * 254 + "…"
+    assert len(single_line("x" * 300, 255)) == 255

@@ -201,8 +201,13 @@ class Stripe(Provider):
         except (ValueError, stripe_lib.SignatureVerificationError) as error:
             raise ForgedWebhook(str(error) or "bad signature") from error
         data = event.to_dict()  # plain dicts: StripeObjects are not dicts in stripe 16
-        kind = data["type"]
-        obj = data["data"]["object"]
+        kind, event_id = data.get("type"), data.get("id")
+        if not isinstance(kind, str) or not isinstance(event_id, str):
+            raise ForgedWebhook("a signed body that is not a Stripe event (no id or type)")
+        # Signed but without the object it is about: nothing to move, and no retry would change that.
+        wrapper = data.get("data")
+        inner = wrapper.get("object") if isinstance(wrapper, dict) else None
+        obj: dict = inner if isinstance(inner, dict) else {}
         updates: list[StatusUpdate] = []
         if kind.startswith("checkout.session."):
             public_id = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("donation", "")
@@ -223,12 +228,12 @@ class Stripe(Provider):
                 StatusUpdate("refunded", public_id=public_id, provider_ref=obj.get("payment_intent") or "")
             )
         elif kind in REPEAT_EVENTS:
-            return WebhookResult(event_id=data["id"], updates=[], repeats=_repeats(obj))
+            return WebhookResult(event_id=event_id, updates=[], repeats=_repeats(obj))
         elif kind == "customer.subscription.deleted" and obj.get("id"):
             ended = obj.get("ended_at") or obj.get("canceled_at")
             at = datetime.fromtimestamp(ended, UTC) if isinstance(ended, int) else None
-            return WebhookResult(event_id=data["id"], updates=[], stopped=[Stopped(obj["id"], at)])
-        return WebhookResult(event_id=data["id"], updates=updates)
+            return WebhookResult(event_id=event_id, updates=[], stopped=[Stopped(obj["id"], at)])
+        return WebhookResult(event_id=event_id, updates=updates)
 
     def stop_repeats(self, donation) -> None:
         if not donation.recurring_ref.startswith("sub_"):

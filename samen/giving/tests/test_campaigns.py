@@ -255,3 +255,17 @@ def test_get_campaign_by_hand_written_query_matches_the_orm(campaign):
     )
     with pytest.raises(Http404):
         access.get_campaign("no-such-campaign")
+
+
+def test_results_csv_neutralises_every_text_and_keeps_figures_numbers(
+    client, campaign, project, promoter, initiative
+):
+    campaign.title = "=HYPERLINK(1)"
+    campaign.save(update_fields=["title"])
+    MatchingFund.objects.create(campaign=campaign, sponsor="@SUM(1)", cap_minor=500)
+
+    response = client.get(reverse("giving:results_csv", args=[campaign.slug]))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert ["match", "", "'@SUM(1)", "", "0", "EUR", "", "500"] in rows
+    assert rows[-1][:5] == ["total", "", "'=HYPERLINK(1)", "", "0"]

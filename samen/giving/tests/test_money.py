@@ -42,3 +42,79 @@ def test_settings_can_change_the_limits(settings):
     with pytest.raises(money.AmountError):
         money.check(400, "EUR")
     assert money.check(500, "EUR")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1E2",
+        "1e2",
+        "1_000",
+        "١٢",
+        "１２",
+        "12.5.0",
+        "1,000.50",
+        "1.000,50",
+        "+5",
+        "-5",
+        "Infinity",
+        "0x10",
+        "12 .50",
+    ],
+)
+def test_only_plain_decimals_are_amounts(text):
+    with pytest.raises(money.AmountError):
+        money.to_minor(text, "EUR")
+
+
+@pytest.mark.parametrize(
+    ("text", "sign", "minor"),
+    [
+        ("1,50", ",", 150),
+        ("1.50", ".", 150),
+        ("1 000,50", ",", 100050),
+        ("1\u00a0000", ",", 100000),
+        ("7", ",", 700),
+    ],
+)
+def test_the_readers_decimal_sign_is_the_one_taken(text, sign, minor):
+    assert money.to_minor(text, "EUR", decimal_sign=sign) == minor
+
+
+@pytest.mark.parametrize(("text", "sign"), [("1.50", ","), ("1,50", "."), ("1.500", ",")])
+def test_the_other_sign_is_refused_not_guessed(text, sign):
+    with pytest.raises(money.AmountError):
+        money.to_minor(text, "EUR", decimal_sign=sign)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "amount", "accepted"),
+    [
+        ("nl", "1,50", True),
+        ("nl", "1.50", False),
+        ("en", "1.50", True),
+        ("en", "1,50", False),
+        ("en", "1E2", False),
+        ("en", "1_000", False),
+        ("en", "١٢", False),
+        ("nl", "1.000,50", False),
+    ],
+)
+def test_the_donate_form_reads_amounts_in_the_readers_language(language, amount, accepted):
+    from django.utils import translation
+
+    from samen.giving.forms import DonateForm
+
+    from .conftest import donate_form
+
+    with translation.override(language):
+        form = DonateForm(donate_form(amount=amount))
+        valid = form.is_valid()
+        if accepted:
+            assert valid, form.errors
+            assert form.cleaned_data["amount_minor"] == 150
+        else:
+            assert not valid and list(form.errors) == ["amount"], form.errors
+            sign = "," if language == "nl" else "."
+            assert f"12{sign}50" in form.errors["amount"][0] and f"“{sign}”" in form.errors["amount"][0]

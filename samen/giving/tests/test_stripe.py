@@ -296,3 +296,23 @@ def test_a_refund_without_any_payment_intent_is_refused_and_changes_nothing(
     donation.refresh_from_db()
     assert donation.state == "succeeded"
     assert FundraisingGoal.objects.get().raised_minor == 1000
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"id": "evt_2", "object": "event", "type": "checkout.session.completed"},  # no data
+        {"id": "evt_3", "object": "event", "type": "charge.refunded", "data": None},
+        {"id": "evt_4", "object": "event", "type": "checkout.session.completed", "data": {"object": "x"}},
+        {"id": "evt_5", "object": "event", "type": "invoice.paid", "data": {}},
+        {"id": "evt_6", "object": "event", "data": {"object": {}}},  # no type
+        {"object": "event", "type": "checkout.session.completed", "data": {"object": {}}},  # no id
+    ],
+)
+def test_a_signed_event_without_its_parts_moves_nothing_and_never_crashes(client, stripe_api, payload):
+    answer = post_webhook(client, payload)
+
+    assert answer.status_code in (200, 400), answer.content
+    assert answer["Content-Type"] == "application/json"
+    assert answer.status_code == 400 or answer.json()["moved"] == 0
+    assert not Donation.objects.exists()

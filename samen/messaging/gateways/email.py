@@ -11,6 +11,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from samen.core.text import single_line
 from samen.messaging.gateways import Gateway, TransportError, register
 
 try:  # anymail is installed, but the gateway must not break if a deployment drops it.
@@ -29,7 +30,7 @@ class EmailGateway(Gateway):
     def send(self, outbound) -> str:
         from_email = self.config.get("from_email") or settings.DEFAULT_FROM_EMAIL
         message = EmailMultiAlternatives(
-            subject=outbound.subject,
+            subject=single_line(outbound.subject),  # rows stored before subjects were made one line
             body=outbound.body,
             from_email=from_email,
             to=[outbound.to],

@@ -68,7 +68,9 @@ def test_who_gets_what(client_as, map_people, report_map, reports, person, sees_
     assert tap["Post Status"] == "published" and tap["Verified"] == "YES"
     assert tap["Categories"] == "Emergency,Broken water point"
     if sees_everything:
-        assert tap["Contact"] == CONTACT
+        assert (
+            tap["Contact"] == "'" + CONTACT
+        )  # a phone number stays text in a spreadsheet (core.spreadsheet)
         assert "+254 712 345 678" in tap["Description"]
     else:
         assert tap["Contact"] == ""
@@ -246,3 +248,51 @@ def test_an_export_imports_again_as_the_same_reports(
     assert Report.objects.get(report_map=copy, title="Tap broken").primary_category.title == "Emergency"
     # Importing the same export again adds nothing.
     assert import_reports(copy, body).imported == 0
+
+
+@pytest.mark.django_db
+def test_formulas_are_neutralised_numbers_stay_numbers_and_the_import_gives_back_every_text(
+    client_as, reviewer, report_map
+):
+    """OWASP CSV injection: a title, contact or place that a spreadsheet would run comes out as text."""
+    texts = {
+        "title": '=HYPERLINK("http://evil.example","Click")',
+        "description": "-1 litres left\n@SUM(1+1)",
+        "place_name": "@SUM(A1:A9)",
+        "reporter_contact": "+509 3639 2029",
+    }
+    formula = Report.objects.create(
+        report_map=report_map,
+        status=Report.Status.PUBLISHED,
+        latitude=Decimal("-18.543210"),
+        longitude=Decimal("-72.338000"),
+        event_at=datetime(2024, 5, 1, 9, 30, tzinfo=UTC),
+        **texts,
+    )
+    quoted = Report.objects.create(
+        report_map=report_map, title="'=1+1 typed with its quote", event_at=datetime(2024, 5, 2, tzinfo=UTC)
+    )
+    response = client_as(reviewer).get(url(report_map))
+    body = b"".join(response.streaming_content)
+    header, *rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    cells = by_id[str(formula.pk)]
+    assert cells["Title"] == "'" + texts["title"]
+    assert cells["Place"] == "'@SUM(A1:A9)"
+    assert cells["Contact"] == "'+509 3639 2029"  # still reads as the phone number
+    assert cells["Description"] == "'-1 litres left\n@SUM(1+1)"
+    # Numeric columns are numbers, negative ones too.
+    assert (cells["Location.lat"], cells["Location.lon"]) == ("-18.543210", "-72.338000")
+    assert by_id[str(quoted.pk)]["Title"] == "''=1+1 typed with its quote"
+
+    copy = ReportMap.objects.create(
+        initiative=report_map.initiative, slug="copy", title="Copy", channels=["import"]
+    )
+    copy.area_radius_km = 20_100
+    copy.save(update_fields=["area_radius_km"])
+    summary = import_reports(copy, body, filename="export.csv")
+    assert summary.imported == 2, summary.problems
+    back = Report.objects.get(report_map=copy, event_at=formula.event_at)
+    assert {name: getattr(back, name) for name in texts} == texts
+    assert (back.latitude, back.longitude) == (formula.latitude, formula.longitude)
+    assert Report.objects.get(report_map=copy, event_at=quoted.event_at).title == quoted.title

@@ -289,3 +289,17 @@ def test_a_signed_in_reporter_is_the_conversions_member(client_as, report_map, m
     client.post(reverse("reports:report", args=[report_map.slug]), form_data(client, report_map))
 
     assert [call["member"] for call in calls] == [map_people["member"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("event_at", ["0001-01-01T00:00", "9999-12-31T23:59", "31/12/9999"])
+def test_a_time_in_year_1_or_9999_is_a_form_error_in_any_time_zone(client, report_map, event_at):
+    report_map.time_zone = "America/Port-au-Prince"  # 9999-12-31 23:59 there is past Python's last day in UTC
+    report_map.save(update_fields=["time_zone"])
+    data = form_data(client, report_map, event_at=event_at)
+
+    response = client.post(reverse("reports:report", args=[report_map.slug]), data)
+
+    assert response.status_code == 200
+    assert "Give a date between 1900 and 2999." in response.context["form"].errors["event_at"]
+    assert not Report.objects.exists()

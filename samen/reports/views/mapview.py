@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from samen.core.access import Role, is_signed_in
+from samen.core.moments import sane_date
 
 from .. import clustering
 from ..access import can_review, get_map_for_viewer, is_coordinator, reports_for_viewer
@@ -63,8 +64,12 @@ class MapFilterForm(forms.Form):
             *Report.Source.choices,
         ]
         date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=date)
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date)
+        self.fields["from"] = forms.DateField(
+            label=_("From"), required=False, widget=date, validators=[sane_date]
+        )
+        self.fields["to"] = forms.DateField(
+            label=_("To"), required=False, widget=date, validators=[sane_date]
+        )
         if can_review(role):
             self.fields["status"] = forms.ChoiceField(
                 label=_("Status"), required=False, choices=[("", _("All statuses")), *Report.Status.choices]
@@ -116,7 +121,9 @@ def _start_of(day) -> datetime | None:
 
 def _edges(bbox: BBox | None) -> str:
     """south,west,north,east for the map's script: never localised (a comma is the separator)."""
-    return ",".join(f"{value:.6f}" for value in (bbox.south, bbox.west, bbox.north, bbox.east)) if bbox else ""
+    return (
+        ",".join(f"{value:.6f}" for value in (bbox.south, bbox.west, bbox.north, bbox.east)) if bbox else ""
+    )
 
 
 def _viewer(request, slug) -> tuple[ReportMap, Role, list[Category]]:

@@ -182,3 +182,24 @@ def test_a_comment_reaches_the_team_and_participants_but_not_its_author(accepted
     comment = actions.post_comment(opportunity, member, "Poster 2 is done.")
     rows = OutboundMessage.objects.filter(idempotency_key__startswith=f"volunteering.comment:{comment.pk}:")
     assert sorted(rows.values_list("to", flat=True)) == ["olga@example.org", "tom@example.org"]
+
+
+def test_a_title_with_line_breaks_still_reaches_everyone_with_a_one_line_subject(
+    opportunity, member, owner, django_capture_on_commit_callbacks, mailoutbox
+):
+    from samen.messaging.models import OutboundMessage
+
+    opportunity.title = "Paint the\r\nschool\u2028walls\tBcc: everyone@example.org"
+    opportunity.save(update_fields=["title"])
+    with django_capture_on_commit_callbacks(execute=True):
+        participation, _ = actions.apply(opportunity, member)
+        actions.decide(participation, owner, accept=True)
+
+    mails = OutboundMessage.objects.filter(gateway="email")
+    assert mails.count() == 3  # to the team (owner and team member), then to the participant
+    assert all(mail.state == OutboundMessage.State.SENT for mail in mails), [m.last_error for m in mails]
+    assert len(mailoutbox) == 3
+    assert {message.subject for message in mailoutbox} == {
+        "Mia Member wants to help with “Paint the school walls Bcc: everyone@example.org”",
+        "You are on the team for “Paint the school walls Bcc: everyone@example.org”",
+    }
