@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "samen.core"
     label = "core"
     verbose_name = _("Samen core")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
