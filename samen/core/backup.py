@@ -25,6 +25,7 @@ import datetime
 import hashlib
 import json
 import os
+import sys
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -36,12 +37,14 @@ from pathlib import Path, PurePosixPath
 from django.apps import apps
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
+from django.core.management.base import CommandError
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
+from .progress import progress_bar
 from .storage import private_storage
 
 FORMAT = "samen-backup"
@@ -412,3 +415,14 @@ def _load_file(zf, kind: str, entry: dict) -> None:
             digest.update(chunk)
     if digest.hexdigest() != entry["sha256"]:
         raise BackupError(f"{kind}/{name} does not match its checksum in the archive.")
+
+
+def run_for_command(action: Callable[..., Summary], path: Path, description: str, options: dict) -> Summary:
+    """What samen_backup and samen_restore share: a progress bar, and an operator's error as CommandError."""
+    # tqdm redraws its line in place; Django's OutputWrapper would add a newline to every write.
+    stream = options.get("stderr") or sys.stderr
+    with progress_bar(stream, description, "item") as progress:
+        try:
+            return action(path, progress=progress)
+        except BackupError as error:
+            raise CommandError(str(error)) from error

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -70,12 +71,13 @@ class PostgresDatabase:
     def __init__(self, name: str):
         options = settings.DATABASES["default"]
         self.name = name
-        self.server = {
-            "host": options["HOST"] or None,
-            "port": options["PORT"] or None,
-            "user": options["USER"] or None,
-            "password": options["PASSWORD"] or None,
+        given = {
+            "host": options.get("HOST"),
+            "port": options.get("PORT"),
+            "user": options.get("USER"),
+            "password": options.get("PASSWORD"),
         }
+        self.server: dict[str, Any] = {key: value for key, value in given.items() if value}
         self.execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
 
     def execute(self, *statements: str) -> None:
@@ -85,9 +87,10 @@ class PostgresDatabase:
 
     @property
     def url(self) -> str:
-        s = self.server
-        credentials = f"{s['user'] or ''}{':' + s['password'] if s['password'] else ''}@"
-        return f"postgres://{credentials}{s['host'] or ''}:{s['port'] or 5432}/{self.name}"
+        user = self.server.get("user", "")
+        password = f":{self.server['password']}" if "password" in self.server else ""
+        host, port = self.server.get("host", ""), self.server.get("port", 5432)
+        return f"postgres://{user}{password}@{host}:{port}/{self.name}"
 
     def connect(self):
         return psycopg.connect(dbname=self.name, **self.server)

@@ -1,13 +1,11 @@
 """manage.py samen_backup <archive>: the whole site (database, uploads, private files) in one file."""
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from samen.core import backup
-from samen.core.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -17,21 +15,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("archive", help="The file to write, e.g. samen-2026-12-08.zip; it must not exist.")
+        parser.add_argument(
+            "archive", help="The file to write, e.g. samen-2026-12-08.zip; it must not exist."
+        )
 
     def handle(self, *args, archive, **options):
         path = Path(archive)
         if path.exists():
-            raise CommandError(_("%(path)s exists already; a backup never overwrites a file.") % {"path": path})
+            raise CommandError(
+                _("%(path)s exists already; a backup never overwrites a file.") % {"path": path}
+            )
         if not path.parent.is_dir():
             raise CommandError(_("There is no folder %(folder)s.") % {"folder": path.parent})
-        # tqdm redraws its line in place; Django's OutputWrapper would add a newline to every write.
-        stream = options.get("stderr") or sys.stderr
-        with progress_bar(stream, _("Backup"), "item") as progress:
-            try:
-                summary = backup.backup(path, progress=progress)
-            except backup.BackupError as error:
-                raise CommandError(str(error)) from error
+        summary = backup.run_for_command(backup.backup, path, _("Backup"), options)
         self.stdout.write(
             _("Wrote %(path)s: %(rows)d rows in %(tables)d tables, %(files)d files (%(size).1f MB).")
             % {

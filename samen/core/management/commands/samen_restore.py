@@ -1,13 +1,11 @@
 """manage.py samen_restore <archive>: load a samen_backup archive into a new, migrated, empty site."""
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from samen.core import backup
-from samen.core.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -24,12 +22,7 @@ class Command(BaseCommand):
         path = Path(archive)
         if not path.is_file():
             raise CommandError(_("There is no file %(path)s.") % {"path": path})
-        stream = options.get("stderr") or sys.stderr
-        with progress_bar(stream, _("Restore"), "item") as progress:
-            try:
-                summary = backup.restore(path, progress=progress)
-            except backup.BackupError as error:
-                raise CommandError(str(error)) from error
+        summary = backup.run_for_command(backup.restore, path, _("Restore"), options)
         self.stdout.write(
             _(
                 "Restored %(rows)d rows in %(tables)d tables and %(files)d files from %(path)s; every table "
