@@ -12,6 +12,12 @@ CHROMIUM ?= /usr/bin/chromium
 # (285 s against 303 s). On PostgreSQL the server wants its share of the cores: two (384 s
 # against 408 s with three).
 WORKERS ?= $(if $(DATABASE_URL),2,3)
+# Samen runs with debug off, as in production, and then refuses to start without a secret key. Unless
+# SAMEN_SECRET_KEY is set, make uses one of this checkout's own, made once in .secret-key (never committed).
+SECRET_KEY_FILE := .secret-key
+export SAMEN_SECRET_KEY ?= $(shell test -s $(SECRET_KEY_FILE) || \
+  (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=' | tr '+/' '-_' > $(SECRET_KEY_FILE)); \
+  cat $(SECRET_KEY_FILE))
 
 compile-messages:
 	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null; \

@@ -28,7 +28,6 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("SAMEN_DEBUG", False)
-SECRET_KEY = env("SAMEN_SECRET_KEY", "insecure-development-key-change-me-in-production")
 ALLOWED_HOSTS = env_list("SAMEN_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("SAMEN_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SAMEN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -97,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "samen.core.context_processors.site",
+                # The Content-Security-Policy's nonce as {{ csp_nonce }} (the production block below).
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -349,11 +350,74 @@ SAMEN_HTTP_USER_AGENT = "Samen/0.1 (+https://samen.example)"
 # Host names, addresses or networks (CIDR) outbound calls may reach although they are not public.
 SAMEN_HTTP_ALLOWED_HOSTS = env_list("SAMEN_HTTP_ALLOWED_HOSTS")
 
-# --- Security -----------------------------------------------------------------------------------
-SESSION_COOKIE_SECURE = SITE_URL.startswith("https")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- Production: secret key, HTTPS, Content-Security-Policy ---------------------------------------
+# README "Running in production" names every variable here; `manage.py check --deploy` passes with an
+# https SAMEN_SITE_URL, a secret key of the site's own and debug off.
+import secrets  # noqa: E402
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+from django.utils.csp import CSP  # noqa: E402
+
+# With debug off and no key of its own Samen refuses to start, and says why: in every manage.py command
+# that runs the system checks and in wsgi.py/asgi.py (samen/core/checks.py). Until then the process has
+# a random key that no one knows, so that tools which only read the settings (mypy) still work.
+SAMEN_SECRET_KEY_MISSING = not env("SAMEN_SECRET_KEY") and not DEBUG
+if DEBUG:
+    SECRET_KEY = env("SAMEN_SECRET_KEY", "insecure-key-for-debug-mode-only")
+else:
+    SECRET_KEY = env("SAMEN_SECRET_KEY") or secrets.token_urlsafe(50)
+
+site_is_https = SITE_URL.startswith("https://")
+# Behind a proxy that ends TLS: the header it sets and its value for https, e.g. "X-Forwarded-Proto: https".
+# Set it only when the proxy always sets (or strips) that header, or anyone can claim https.
+if proxy_header := env("SAMEN_PROXY_SSL_HEADER"):
+    name, _sep, value = proxy_header.partition(":")
+    if not value.strip():
+        raise ImproperlyConfigured('SAMEN_PROXY_SSL_HEADER must read "Header-Name: value".')
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + name.strip().upper().replace("-", "_"), value.strip())
+SECURE_SSL_REDIRECT = env_bool("SAMEN_SSL_REDIRECT", site_is_https)
+SECURE_HSTS_SECONDS = int(env("SAMEN_HSTS_SECONDS", "31536000" if site_is_https else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SAMEN_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SAMEN_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = site_is_https
+CSRF_COOKIE_SECURE = site_is_https
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+def _origin(url: str) -> str:
+    """The CSP source for a URL template: its scheme and host, "{s}"-style subdomains as a wildcard."""
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if not _sep or not host:
+        return ""
+    labels = host.split(".")
+    if any("{" in label for label in labels):
+        host = "*." + ".".join(label for label in labels if "{" not in label)
+    return f"{scheme}://{host}"
+
+
+# Scripts and styles come from this site only; an inline <script> or <style> runs only with the page's
+# nonce, and no page has a style="" attribute (docs/architecture.md "Content-Security-Policy").
+# form-action is left open: donations and social log-in answer a POST with a redirect to the provider.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    # data: for Leaflet's and Swagger UI's small images; the tiles from the tile server; uploads from
+    # MEDIA_URL when that is another host (a CDN or S3).
+    "img-src": sorted({CSP.SELF, "data:", *filter(None, [_origin(SAMEN_MAP_TILES), _origin(MEDIA_URL)])}),
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "report-uri": env("SAMEN_CSP_REPORT_URI") or None,
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+# --- End of the production block -----------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

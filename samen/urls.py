@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
 from samen.api.api import api
+from samen.core import media
 from samen.core import views as core_views
 from samen.initiatives import views as initiative_views
 
@@ -26,10 +26,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reference/rows/", core_views.reference_rows, name="reference_rows"),
 ]
-if settings.DEBUG or settings.MEDIA_URL.startswith("/"):
-    # Uploaded images are re-encoded and public; serving them from Django is fine at this scale
-    # and keeps `make run` to one process. Put a CDN or S3 in front for more.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.MEDIA_URL.startswith("/"):
+    # Uploaded images are re-encoded and public; Samen serves them itself, with debug on or off
+    # (core.media). With MEDIA_URL on a CDN or S3 the files are served from there instead.
+    urlpatterns.append(path(f"{settings.MEDIA_URL.lstrip('/')}<path:name>", media.serve, name="media"))
 
 handler404 = "samen.core.views.not_found"
 # Not Django's: allauth answers its rate limits with this view (samen.core.throttle's page).

@@ -5,6 +5,7 @@ evidence originals. Fetch them only through `samen.reports.access`.
 """
 
 import hashlib
+import mimetypes
 import secrets
 
 from django.conf import settings
@@ -449,6 +450,22 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name or self.file.name
+
+    @property
+    def download_name(self) -> str:
+        """The name a download is saved under: the id and the extension of its type.
+
+        Never the name it arrived with, which a sender chose and may reveal or fake something.
+        """
+        content_type = self.content_type.split(";", 1)[0].strip().lower()
+        extension = EXTRA_EXTENSIONS.get(content_type) or _PYTHON_TYPES.guess_extension(content_type)
+        return f"evidence-{self.pk}{extension or '.bin'}"
+
+
+# Python's own table, without the machine's /etc/mime.types, so a name never depends on the server;
+# plus what phones send by MMS that the table lacks.
+_PYTHON_TYPES = mimetypes.MimeTypes()
+EXTRA_EXTENSIONS = {"video/3gpp": ".3gp", "video/3gpp2": ".3g2", "audio/amr": ".amr", "image/heif": ".heif"}
 
 
 def import_path(instance, filename):

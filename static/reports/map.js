@@ -78,17 +78,18 @@
     return (category && answer.colours[category]) || "#0b6b3a";
   }
 
-  function marker(lat, lng, label, size, fill, html) {
+  function marker(lat, lng, label, size, fill, content) {
+    // An element with its colour set through the DOM: the Content-Security-Policy refuses style=""
+    // in HTML text, not styles that a script sets.
+    var dot = document.createElement("span");
+    dot.style.background = fill;
+    dot.textContent = content;
     // Not focusable: keyboard and screen-reader users have the list beside the map, which holds the
     // same reports, and the map itself pans and zooms from the keyboard.
     return L.marker([lat, lng], {
       title: label,
       keyboard: false,
-      icon: L.divIcon({
-        className: "map-marker",
-        html: '<span style="background:' + fill + '">' + html + "</span>",
-        iconSize: [size, size],
-      }),
+      icon: L.divIcon({ className: "map-marker", html: dot, iconSize: [size, size] }),
     });
   }
 

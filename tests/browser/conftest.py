@@ -15,7 +15,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.servers.basehttp import WSGIServer
-from django.test.testcases import LiveServerThread
+from django.test.testcases import LiveServerThread, _MediaFilesHandler
 from playwright.sync_api import sync_playwright
 
 from .harness import Browsing
@@ -49,6 +49,10 @@ class OneRequestAtATime(WSGIServer):
 
 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     LiveServerThread.server_class = OneRequestAtATime
+
+# Django's live server answers MEDIA_URL from MEDIA_ROOT itself, which would hide whether Samen serves
+# uploads at all; this passes those requests on to Samen's own route (core.media), as production does.
+_MediaFilesHandler._should_handle = lambda self, path: False  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="module")

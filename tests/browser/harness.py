@@ -6,6 +6,9 @@ A `Browsing` belongs to one test. Each page it opens:
   and fails the test, so no test touches the network and no page quietly depends on it;
 - fails the test on a JavaScript error, on a console error, or on a same-origin response of 4xx/5xx
   that the test did not ask for (a missing stylesheet, a broken htmx endpoint);
+- fails the test when the page's Content-Security-Policy refused anything (an inline script without
+  the nonce, a style="" attribute, a resource from another host), as the browser reports it in a
+  `securitypolicyviolation` event;
 - remembers every document it showed and every htmx swap. Each of those states must have passed
   axe: `check_a11y(page)` checks the current one, and the test's teardown checks the last one and
   fails if an earlier one was never checked. A page whose own script fetches while it loads (the
@@ -30,6 +33,22 @@ from .axe import axe_violations, describe
 
 TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
+
+# Runs in every document before its own scripts; what the browser refuses under the page's CSP is
+# handed to the harness (Browsing._on_csp_violation). With JavaScript off nothing here runs; the
+# JavaScript twin that runs axe for such a page loads it again and reports for it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.samenCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
 
 
 @dataclass
@@ -113,6 +132,9 @@ class Browsing:
         # Auto-waiting needs seconds on a busy CI machine, not Playwright's default 30.
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", self._only_the_live_server)
+        # Playwright's own bindings and init scripts run whatever the page's CSP says.
+        context.expose_binding("samenCspViolation", self._on_csp_violation)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         self.contexts.append(context)
         return context
 
@@ -153,6 +175,13 @@ class Browsing:
         if response.request.resource_type in ("xhr", "fetch"):
             # An htmx swap changes what the person sees: that state needs its own axe check.
             state.shown.append(Shown(f"{page.url} after {response.request.method} {response.url}"))
+
+    def _on_csp_violation(self, source: dict, violation: dict) -> None:
+        self.problems.append(
+            f"Content-Security-Policy violation on {violation['page']}: {violation['directive']} refused "
+            f"{violation['blocked'] or 'an inline resource'} ({violation['source']}:{violation['line']}) "
+            f"{violation['sample']!r}"
+        )
 
     def _on_console(self, page: Page, message: ConsoleMessage) -> None:
         # A blocked or failing request logs "Failed to load resource"; those are reported above.

@@ -168,6 +168,6 @@ def test_a_limit_that_is_not_a_rate_stops_the_site_from_starting(settings):
         "report": "5 per minute",
     }
     errors = check_throttles(None)
-    assert [error.id for error in errors] == ["samen.E001"]
+    assert [error.id for error in errors] == ["samen.E002"]
     assert "SAMEN_THROTTLE_REPORT" in errors[0].msg
     assert all(isinstance(error, checks.Error) for error in errors)

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.contrib import admin
 from django.core import mail
 from django.core.management import call_command
 
@@ -27,11 +28,16 @@ def rq_tasks(settings):
     except redis.ConnectionError:
         pytest.fail(f"Redis is not answering at {url}; the rq backend cannot be tested")
     settings.RQ_QUEUES = {"default": {"URL": url}}
+    registered = set(admin.site._registry)
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     django_rq.get_queue("default").empty()
     yield "default"
     django_rq.get_queue("default").empty()
+    # django_rq puts its dashboard in the admin when its admin module is first imported; left there after
+    # the app is uninstalled again, it would break every admin page that later tests in this process open.
+    for model in set(admin.site._registry) - registered:
+        admin.site.unregister(model)
 
 
 @pytest.mark.django_db(transaction=True)

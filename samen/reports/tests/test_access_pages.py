@@ -121,6 +121,30 @@ def test_evidence_is_served_to_reviewers_only_even_on_a_published_report(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content_type", "uploaded_as", "inline", "extension"),
+    [
+        ("image/png", "Amina at the camp, Kibera.png", True, ".png"),
+        ("image/jpeg", "photo.php", True, ".jpg"),
+        ("video/3gpp", "MMS 0712345678.3gp", False, ".3gp"),
+        ("application/x-made-up", 'evil".html', False, ".bin"),
+    ],
+)
+def test_evidence_downloads_are_named_by_id_and_type_never_as_uploaded(
+    client_as, map_people, published, content_type, uploaded_as, inline, extension
+):
+    item = Attachment(report=published, content_type=content_type, size=4, original_name=uploaded_as)
+    item.file.save(uploaded_as, ContentFile(b"\x89PNG"), save=True)
+    url = reverse("reports:attachment", args=[published.report_map.slug, published.pk, item.pk])
+
+    response = client_as(map_people["reviewer"]).get(url)
+
+    disposition = "inline" if inline else "attachment"
+    assert response["Content-Disposition"] == f'{disposition}; filename="evidence-{item.pk}{extension}"'
+    assert response["Content-Type"] == (content_type if inline else "application/octet-stream")
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_the_detail_page_links_evidence_only_through_the_checked_view(client_as, map_people, role, evidence):
     url = reverse("reports:detail", args=[evidence.report.report_map.slug, evidence.report.pk])

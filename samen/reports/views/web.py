@@ -164,7 +164,7 @@ def attachment(request, slug, pk, attachment_pk):
         item.file.open("rb"),
         content_type=item.content_type if inline else "application/octet-stream",
         as_attachment=not inline,
-        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+        filename=item.download_name,
     )
     # Evidence must not linger in shared caches or be framed or scripted by anything it contains.
     response["Cache-Control"] = "private, no-store"
