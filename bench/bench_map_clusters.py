@@ -302,7 +302,8 @@ def _boxes(towns) -> list[tuple[int, tuple[float, float, float, float]]]:
                 lat, lng = rng.gauss(town[0], town[2]), rng.gauss(town[1], town[2])
             else:
                 lat, lng = rng.uniform(south, north), rng.uniform(west, east)
-            boxes.append((zoom, _screen(lat, lng, zoom)))
+            # As the URL writes them (5 decimals), so the list's count is of the very box asked for.
+            boxes.append((zoom, tuple(float(f"{value:.5f}") for value in _screen(lat, lng, zoom))))
     return boxes
 
 
