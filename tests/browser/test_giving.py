@@ -101,7 +101,7 @@ def test_promoter_joins_visitor_pledges_leaderboard_updates_owner_marks_paid_rec
     # 4. The owner marks the pledge paid.
     owner_page = browsing.new_page(member=owner)
     visit(owner_page, f"/give/to/{initiative.slug}/donations/")
-    expect(owner_page.get_by_role("table")).to_contain_text("Vera Visitor")
+    expect(owner_page.get_by_role("table", name="Donations, newest first")).to_contain_text("Vera Visitor")
     assert not mail.outbox
     owner_page.get_by_role("button", name="Mark paid: €25.00 from Vera Visitor").click()
     expect(owner_page.get_by_role("status")).to_contain_text("The donation is now: Paid.")

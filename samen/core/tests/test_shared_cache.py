@@ -24,7 +24,8 @@ def run(*args: str, **env) -> subprocess.CompletedProcess:
     }
     return subprocess.run(  # noqa: S603 - our own interpreter, manage.py or a line of our own
         [sys.executable, *args],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "samen.settings", **env},
+        # Debug is off by default, and Samen then refuses to start without a key of its own.
+        env={**clean, "DJANGO_SETTINGS_MODULE": "samen.settings", "SAMEN_SECRET_KEY": "x" * 50, **env},
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
