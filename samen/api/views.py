@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .forms import TokenForm
 from .models import ApiToken
@@ -16,7 +16,7 @@ def _list_page(request, form, status=200):
     return render(request, "api/tokens.html", {"tokens": tokens, "form": form}, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def token_list(request):
     return _list_page(request, TokenForm())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from samen.core.access import is_signed_in
 from samen.outreach import pages, scopes
@@ -81,7 +81,7 @@ def _organiser_scope(request, slug: str) -> scopes.Scope:
 
 
 @login_required
-@require_GET
+@require_safe
 def message_share(request, slug, pk):
     """Any signed-in member gets their own links; a promoter's lead to their own page."""
     campaign = access.get_campaign(slug)

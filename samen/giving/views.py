@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from samen.core import spreadsheet, throttle
 from samen.core.access import Role
@@ -136,7 +136,7 @@ def give(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def donation_status(request, public_id):
     donation = access.get_donation_by_public_id(public_id)
     can_stop = (
@@ -247,7 +247,7 @@ def totals_of(donations) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def donations(request, slug):
     initiative, role, rows = access.donations_for_team(request.user, slug)
     # Per currency, received and promised apart: the same rules as the goal's counters.
@@ -274,7 +274,7 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def donations_csv(request, slug):
     initiative, _role, rows = access.donations_for_team(request.user, slug)
 
@@ -348,7 +348,7 @@ def webhook(request, kind):
 # --- Campaigns ------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def campaign_list(request):
     now = timezone.now()
     campaigns = Campaign.objects.all()[:100]
@@ -461,7 +461,7 @@ def leaderboard_html(request, campaign: Campaign) -> str:
     return html
 
 
-@require_GET
+@require_safe
 def campaign_detail(request, slug):
     campaign = access.get_campaign(slug)
     user = request.user
@@ -476,7 +476,7 @@ def campaign_detail(request, slug):
     return render(request, "giving/campaign.html", context)
 
 
-@require_GET
+@require_safe
 def leaderboard(request, slug):
     campaign = access.get_campaign(slug)
     html = leaderboard_html(request, campaign)
@@ -511,7 +511,7 @@ def join(request, slug):
     return render(request, "giving/join.html", {"campaign": campaign, "form": form})
 
 
-@require_GET
+@require_safe
 def promoter_page(request, slug, pk):
     campaign = access.get_campaign(slug)
     promoter = access.get_promoter(campaign, pk)
@@ -546,7 +546,7 @@ def promoter_page(request, slug, pk):
     )
 
 
-@require_GET
+@require_safe
 def promoter_qr(request, slug, pk):
     campaign = access.get_campaign(slug)
     promoter = access.get_promoter(campaign, pk)
@@ -618,7 +618,7 @@ def campaign_manage(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def results_csv(request, slug):
     """Public: the same numbers the leaderboard shows, as rows."""
     campaign = access.get_campaign(slug)

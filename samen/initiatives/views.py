@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from samen.core.access import Role
 from samen.core.cache import fragments as fragment_cache
@@ -46,13 +46,13 @@ def _listing():
     return Initiative.objects.public().defer("story", "story_rendered")
 
 
-@require_GET
+@require_safe
 def home(request):
     latest = _listing().filter(status=Initiative.Status.OPEN)[:6]
     return render(request, "initiatives/home.html", {"initiatives": latest})
 
 
-@require_GET
+@require_safe
 def initiative_list(request):
     form = ListFilterForm(request.GET or None)
     initiatives = _listing()
@@ -113,7 +113,7 @@ def _shared_fragments(initiative) -> dict[str, str]:
     return fragments
 
 
-@require_GET
+@require_safe
 def initiative_detail(request, slug):
     initiative, role = get_initiative_for_viewer(request.user, slug)
     context = _detail_context(request, initiative, role)
@@ -251,7 +251,7 @@ def update_create(request, slug):
     return render(request, "initiatives/update_form.html", {"form": form, "initiative": initiative})
 
 
-@require_GET
+@require_safe
 def update_detail(request, slug, pk):
     initiative, _role = get_initiative_for_viewer(request.user, slug)
     update = Update.objects.select_related("author").filter(pk=pk, initiative=initiative).first()

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from samen.core import spreadsheet
 from samen.core.cache import fragments
@@ -397,15 +397,15 @@ def manager_views(get_scope):
         return view
 
     return (
-        login_required(require_GET(lambda request, slug: overview(request, get_scope(request, slug)))),
+        login_required(require_safe(lambda request, slug: overview(request, get_scope(request, slug)))),
         login_required(
             require_http_methods(["GET", "POST"])(
                 lambda request, slug: message_new(request, get_scope(request, slug))
             )
         ),
-        login_required(require_GET(with_message(message_detail))),
+        login_required(require_safe(with_message(message_detail))),
         login_required(require_http_methods(["GET", "POST"])(with_message(message_edit))),
         login_required(require_POST(with_message(message_delete))),
         login_required(require_POST(with_message(message_send))),
-        login_required(require_GET(with_message(message_csv))),
+        login_required(require_safe(with_message(message_csv))),
     )

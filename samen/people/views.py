@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from samen.core.causes import cause_labels
 from samen.core.text import scrub_contacts
@@ -31,7 +31,7 @@ def profile_edit(request):
     return render(request, "people/profile_edit.html", {"form": form, "member": member})
 
 
-@require_GET
+@require_safe
 def profile(request, pk: int):
     member = get_profile_for_viewer(request.user, pk)
     contact = contact_for_viewer(request.user, member)

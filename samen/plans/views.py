@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from samen.core.access import Role, is_key
 from samen.core.cache import fragments
@@ -51,7 +51,7 @@ PAGE_SECONDS = 60 * 60
 # --- Plans ---------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def initiative_plans(request, slug):
     initiative, role = get_initiative_for_viewer(request.user, slug)
     return render(
@@ -111,7 +111,7 @@ def _shared(plan) -> dict[str, str]:
     return shared
 
 
-@require_GET
+@require_safe
 def plan_page(request, pk):
     plan, role = get_plan_for_viewer(request.user, pk)
     return render(
@@ -226,7 +226,7 @@ def _section_context(request, section, role, *, form=None):
     return context
 
 
-@require_GET
+@require_safe
 def section_page(request, pk):
     section, role = get_section_for_viewer(request.user, pk)
     return render(request, "plans/section.html", _section_context(request, section, role))
@@ -368,7 +368,7 @@ def due(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def queue(request, slug):
     initiative, role = get_initiative_for_team(request.user, slug)
     mine = request.GET.get("who") == "me"
@@ -401,7 +401,7 @@ def queue(request, slug):
 # --- Versions --------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def history(request, pk):
     plan, _role = get_plan_for_viewer(request.user, pk)
     versions = plan.versions.select_related("created_by").order_by("-number")
@@ -410,7 +410,7 @@ def history(request, pk):
     )
 
 
-@require_GET
+@require_safe
 def diff(request, pk):
     plan, _role = get_plan_for_viewer(request.user, pk)
     numbers = list(plan.versions.order_by("number").values_list("number", flat=True))
@@ -523,7 +523,7 @@ def settings_login_url() -> str:
     return resolve_url(settings.LOGIN_URL)
 
 
-@require_GET
+@require_safe
 def version_page(request, pk, number):
     plan, _role = get_plan_for_viewer(request.user, pk)
     version = Version.objects.filter(plan=plan, number=number).first()

@@ -24,7 +24,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from samen.core.forms import TagListField
 
@@ -160,7 +160,7 @@ def _job(report_map: ReportMap, pk: int) -> ImportJob:
 
 
 @login_required
-@require_GET
+@require_safe
 def csv_import_job(request, slug, pk):
     report_map = _importable_map(request.user, slug)
     job = _job(report_map, pk)
@@ -212,7 +212,7 @@ def csv_import_retry(request, slug, pk):
     return redirect("reports:csv_import_job", report_map.slug, job.pk)
 
 
-@require_GET
+@require_safe
 def csv_export_page(request, slug):
     report_map, role = get_map_for_viewer(request.user, slug)
     return render(
@@ -220,7 +220,7 @@ def csv_export_page(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def csv_export(request, slug):
     report_map, role = get_map_for_viewer(request.user, slug)
     hxl = request.GET.get("hxl") in ("1", "on", "true")

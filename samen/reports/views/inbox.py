@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from samen.core.access import deny
 from samen.messaging import triage
@@ -84,7 +84,7 @@ def _check_may_use(user):
 
 
 @login_required
-@require_GET
+@require_safe
 def inbox(request):
     _check_may_use(request.user)
     maps = list(_assignable_maps(request.user))

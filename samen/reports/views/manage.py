@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from samen.core.access import Role, is_signed_in
 from samen.initiatives.access import get_initiative_for_team, get_initiative_for_viewer
@@ -20,7 +20,7 @@ from ..forms import CategoryForm, NewReportMapForm, ReportMapForm, ReviewerForm,
 from ..models import Category, ReportMap
 
 
-@require_GET
+@require_safe
 def initiative_maps(request, initiative_slug):
     initiative, role = get_initiative_for_viewer(request.user, initiative_slug)
     maps = ReportMap.objects.filter(initiative=initiative)

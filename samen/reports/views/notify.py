@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from samen.core import throttle
 
@@ -172,7 +172,7 @@ def subscribe(request, slug):
     return render(request, "reports/notify_subscribe.html", {"report_map": report_map, "form": form})
 
 
-@require_GET
+@require_safe
 def subscribe_sent(request, slug):
     report_map, _role = get_map_for_viewer(request.user, slug)
     return render(request, "reports/notify_subscribe_sent.html", {"report_map": report_map})
@@ -275,7 +275,7 @@ def _webhook(request, slug, pk) -> tuple[ReportMap, Webhook]:
 
 
 @login_required
-@require_GET
+@require_safe
 def webhook_detail(request, slug, pk):
     report_map, webhook = _webhook(request, slug, pk)
     shown = request.session.pop(SHOWN_SECRET_KEY, None)

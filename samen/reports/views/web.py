@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from samen.core import throttle
 from samen.outreach import attribution
@@ -115,7 +115,7 @@ def report_create(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def report_thanks(request, slug, pk):
     report_map, _role = get_map_for_viewer(request.user, slug)
     if pk not in request.session.get(SESSION_KEY, []):
@@ -123,7 +123,7 @@ def report_thanks(request, slug, pk):
     return render(request, "reports/web_thanks.html", {"report_map": report_map, "number": pk})
 
 
-@require_GET
+@require_safe
 def report_detail(request, slug, pk):
     try:
         report, role = get_report_for_viewer(request.user, slug, pk)
@@ -156,7 +156,7 @@ def report_detail(request, slug, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def attachment(request, slug, pk, attachment_pk):
     item = get_attachment_for_viewer(request.user, slug, pk, attachment_pk)
     inline = item.content_type in INLINE_TYPES
